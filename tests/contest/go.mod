@@ -1,0 +1,3 @@
+module github.com/gocontainer/gocontainer/tests/contest
+
+go 1.26
