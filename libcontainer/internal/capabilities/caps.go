@@ -1,0 +1,161 @@
+package capabilities
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/moby/sys/capability"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"go.uber.org/zap"
+)
+
+// Caps holds the parsed capability sets of one process, restricted to the
+// capabilities the running kernel supports.
+type Caps struct {
+	Bounding    []capability.Cap
+	Effective   []capability.Cap
+	Inheritable []capability.Cap
+	Permitted   []capability.Cap
+	Ambient     []capability.Cap
+	// Ignored lists the valid names that the running kernel does not
+	// support; they were left out of the sets above.
+	Ignored []string
+	// last is the highest capability of the running kernel.
+	last capability.Cap
+}
+
+// NameError reports a capability name that no kernel knows.
+type NameError struct {
+	// Set is the OCI field name of the set: bounding, effective,
+	// inheritable, permitted or ambient.
+	Set string
+	// Name is the offending entry as written in the config.
+	Name string
+}
+
+// Error names the set and the capability, e.g.
+// `bounding: unknown capability "CAP_FOO"`.
+func (e *NameError) Error() string {
+	return fmt.Sprintf("%s: unknown capability %q", e.Set, e.Name)
+}
+
+// byName maps "CAP_CHOWN" style names to their numbers. It is built from
+// the capability list of moby/sys/capability, which knows every capability
+// up to its release, independently of the running kernel.
+var byName = func() map[string]capability.Cap {
+	m := make(map[string]capability.Cap)
+	for _, c := range capability.ListKnown() {
+		m["CAP_"+strings.ToUpper(c.String())] = c
+	}
+	return m
+}()
+
+// Lookup returns the capability called name ("CAP_NET_ADMIN"). Names are
+// case sensitive and need the CAP_ prefix, as runtime-spec writes them.
+func Lookup(name string) (capability.Cap, bool) {
+	c, ok := byName[name]
+	return c, ok
+}
+
+// Name returns the runtime-spec name ("CAP_NET_ADMIN") of c.
+func Name(c capability.Cap) string {
+	return "CAP_" + strings.ToUpper(c.String())
+}
+
+// sets returns the five OCI sets with their JSON field names, in the
+// order they appear in runtime-spec.
+func sets(c *specs.LinuxCapabilities) []struct {
+	name  string
+	names []string
+} {
+	return []struct {
+		name  string
+		names []string
+	}{
+		{"bounding", c.Bounding},
+		{"effective", c.Effective},
+		{"inheritable", c.Inheritable},
+		{"permitted", c.Permitted},
+		{"ambient", c.Ambient},
+	}
+}
+
+// Check verifies that every name in every set is a known capability. It
+// returns a *NameError for the first unknown name. A nil c is valid.
+func Check(c *specs.LinuxCapabilities) error {
+	if c == nil {
+		return nil
+	}
+	for _, s := range sets(c) {
+		for _, n := range s.names {
+			if _, ok := byName[n]; !ok {
+				return &NameError{Set: s.name, Name: n}
+			}
+		}
+	}
+	return nil
+}
+
+// Parse checks the names in c and converts them for the running kernel.
+// Valid names the kernel does not support are dropped, recorded in
+// Caps.Ignored and logged as a warning on log (which may be nil). A nil c
+// yields empty sets: the process ends up with no capabilities at all.
+func Parse(c *specs.LinuxCapabilities, log *zap.Logger) (*Caps, error) {
+	last, err := capability.LastCap()
+	if err != nil {
+		return nil, fmt.Errorf("read the kernel's last capability: %w", err)
+	}
+	return parse(c, last, log)
+}
+
+// parse is Parse with the kernel's last capability given, so tests can
+// pretend to run on an older kernel.
+func parse(c *specs.LinuxCapabilities, last capability.Cap, log *zap.Logger) (*Caps, error) {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	out := &Caps{last: last}
+	if c == nil {
+		return out, nil
+	}
+	if err := Check(c); err != nil {
+		return nil, err
+	}
+	ignored := map[string]bool{}
+	conv := func(names []string) []capability.Cap {
+		var res []capability.Cap
+		for _, n := range names {
+			cp := byName[n]
+			if cp > last {
+				ignored[n] = true
+				continue
+			}
+			res = append(res, cp)
+		}
+		return res
+	}
+	out.Bounding = conv(c.Bounding)
+	out.Effective = conv(c.Effective)
+	out.Inheritable = conv(c.Inheritable)
+	out.Permitted = conv(c.Permitted)
+	out.Ambient = conv(c.Ambient)
+	for n := range ignored {
+		out.Ignored = append(out.Ignored, n)
+	}
+	slices.Sort(out.Ignored)
+	if len(out.Ignored) > 0 {
+		log.Warn("ignoring capabilities the running kernel does not support",
+			zap.Strings("capabilities", out.Ignored), zap.String("lastCap", Name(last)))
+	}
+	return out, nil
+}
+
+// Mask returns the set as a bit mask, the form /proc/<pid>/status shows.
+func Mask(set []capability.Cap) uint64 {
+	var m uint64
+	for _, c := range set {
+		m |= 1 << uint(c)
+	}
+	return m
+}
