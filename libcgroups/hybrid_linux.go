@@ -1,0 +1,107 @@
+package libcgroups
+
+import (
+	"errors"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gocontainer/gocontainer/libcgroups/common"
+	"github.com/gocontainer/gocontainer/libcgroups/fs"
+	"github.com/gocontainer/gocontainer/libcgroups/fs2"
+)
+
+// hybridManager drives a hybrid host: every controller mounted as v1 through
+// the v1 manager, and the cgroup2 tree (<root>/unified) for the controllers
+// only it has (hugetlb on some hosts). The process is always placed in the
+// cgroup2 tree too, as runc does: systemd and tools that read "0::" in
+// /proc/<pid>/cgroup expect it there, and it is the one tree that sees the
+// whole container when a controller moves between v1 and v2.
+type hybridManager struct {
+	v1 *fs.Manager
+	v2 *fs2.Manager
+}
+
+func (h *hybridManager) Apply(pid int) error {
+	if err := h.v1.Apply(pid); err != nil {
+		return err
+	}
+	return h.v2.Apply(pid)
+}
+
+func (h *hybridManager) AddTask(pid int) error {
+	if err := h.v1.AddTask(pid); err != nil {
+		return err
+	}
+	return h.v2.AddTask(pid)
+}
+
+// Set writes pids.max where the pids controller is: the v1 hierarchy if
+// mounted, else the cgroup2 tree.
+func (h *hybridManager) Set(r *specs.LinuxResources) error {
+	if r == nil {
+		return nil
+	}
+	// Only controllers the cgroup2 tree offers get enabled there.
+	h.v2.EnableControllers(common.V2Controllers(r))
+	if h.v1.Path("pids") != "" {
+		return h.v1.Set(r)
+	}
+	return h.v2.Set(r)
+}
+
+// freezeV1 says whether the v1 freezer is used; without it the cgroup2
+// tree's cgroup.freeze is.
+func (h *hybridManager) freezeV1() bool { return h.v1.Path("freezer") != "" }
+
+func (h *hybridManager) Freeze(state FreezerState) error {
+	if h.freezeV1() {
+		return h.v1.Freeze(state)
+	}
+	return h.v2.Freeze(state)
+}
+
+func (h *hybridManager) FreezerState() (FreezerState, error) {
+	if h.freezeV1() {
+		return h.v1.FreezerState()
+	}
+	return h.v2.FreezerState()
+}
+
+// Pids and AllPids read the cgroup2 tree, where Apply always puts the
+// container.
+func (h *hybridManager) Pids() ([]int, error)    { return h.v2.Pids() }
+func (h *hybridManager) AllPids() ([]int, error) { return h.v2.AllPids() }
+
+func (h *hybridManager) Kill(sig unix.Signal) error {
+	if h.freezeV1() {
+		return h.v1.Kill(sig)
+	}
+	return h.v2.Kill(sig)
+}
+
+func (h *hybridManager) Destroy() error {
+	return errors.Join(h.v1.Destroy(), h.v2.Destroy())
+}
+
+func (h *hybridManager) Paths() map[string]string {
+	p := h.v1.Paths()
+	p[common.UnifiedKey] = h.v2.Dir()
+	return p
+}
+
+func (h *hybridManager) Exists() bool { return h.v1.Exists() || h.v2.Exists() }
+
+func (h *hybridManager) OOMKillCount() (uint64, error) {
+	if h.v1.Path("memory") != "" {
+		return h.v1.OOMKillCount()
+	}
+	return h.v2.OOMKillCount()
+}
+
+func (h *hybridManager) Stats() (*Stats, error) {
+	if h.v1.Path("pids") != "" {
+		return h.v1.Stats()
+	}
+	return h.v2.Stats()
+}
