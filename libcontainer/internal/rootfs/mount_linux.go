@@ -1,0 +1,346 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	lsys "github.com/gocontainer/gocontainer/libcontainer/syscall"
+)
+
+// mount performs one OCI mount.
+func (st *setup) mount(m *specs.Mount) error {
+	dest := cleanDest(m.Destination)
+	mo, err := parseMountOptions(m.Options)
+	if err != nil {
+		return fmt.Errorf("mount %s on %s: %w", m.Type, dest, err)
+	}
+	typ := m.Type
+	if mo.Flags&unix.MS_BIND != 0 || typ == "bind" {
+		return st.mountBind(m, dest, mo)
+	}
+	if mo.TmpCopyUp && typ != "tmpfs" {
+		return fmt.Errorf("mount %s on %s: option tmpcopyup is only valid for tmpfs", typ, dest)
+	}
+	if typ == "" {
+		return fmt.Errorf("mount on %s: mount type is empty and the mount is not a bind mount", dest)
+	}
+	if err := st.checkProcDest(m, dest, mo); err != nil {
+		return err
+	}
+	if typ == "cgroup" {
+		return st.mountCgroup(m, dest, mo)
+	}
+	var h *os.File
+	if typ == "proc" || typ == "sysfs" {
+		h, err = st.realDirDest(dest)
+	} else {
+		h, err = st.dirDest(dest)
+	}
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	// Check again where the destination really resolved to: a symlink
+	// inside the rootfs may lead into /proc.
+	if err := st.checkProcDest(m, st.handlePath(h), mo); err != nil {
+		return err
+	}
+	return st.mountFresh(m, dest, h, mo)
+}
+
+// mountFresh mounts a new filesystem (not a bind) on the handle h.
+func (st *setup) mountFresh(m *specs.Mount, dest string, h *os.File, mo mountOptions) error {
+	flags := mo.Flags
+	// As in runc, tmpfs and /dev are mounted read-write first so devices
+	// can be created and tmpcopyup can copy; Finalize makes them read-only.
+	if m.Type == "tmpfs" || dest == "/dev" {
+		flags &^= unix.MS_RDONLY
+	}
+	source := m.Source
+	if source == "" {
+		source = m.Type
+	}
+	if err := st.doMount(source, dest, h, m.Type, flags, mo.Data); err != nil {
+		return err
+	}
+	top, err := st.reopen(dest)
+	if err != nil {
+		return err
+	}
+	defer top.Close()
+	if mo.TmpCopyUp {
+		if err := st.copyUp(dest, h, top); err != nil {
+			return err
+		}
+	}
+	return st.afterMount(dest, top, mo)
+}
+
+// mountBind bind-mounts m.Source (relative to the bundle) on dest, then
+// remounts it to apply flags a bind ignores (ro, nosuid, ...).
+func (st *setup) mountBind(m *specs.Mount, dest string, mo mountOptions) error {
+	src := m.Source
+	if src == "" {
+		return fmt.Errorf("mount bind on %s: source is empty", dest)
+	}
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(st.o.Bundle, src)
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("mount bind %s on %s: source: %w", src, dest, err)
+	}
+	var h *os.File
+	if fi.IsDir() {
+		h, err = st.dirDest(dest)
+	} else {
+		h, err = st.fileDest(dest)
+	}
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if err := st.checkProcDest(m, dest, mo); err != nil {
+		return err
+	}
+	if err := st.checkProcDest(m, st.handlePath(h), mo); err != nil {
+		return err
+	}
+	flags := uintptr(unix.MS_BIND) | mo.Flags&unix.MS_REC
+	if err := st.doMount(src, dest, h, "bind", flags, ""); err != nil {
+		return err
+	}
+	top, err := st.reopen(dest)
+	if err != nil {
+		return err
+	}
+	defer top.Close()
+	if extra := mo.Flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); extra != 0 {
+		if err := st.remountBind(dest, top, extra); err != nil {
+			return err
+		}
+	}
+	return st.afterMount(dest, top, mo)
+}
+
+// remountBind applies flags to the bind mount at top. Inside a user
+// namespace, flags locked by the source mount (nodev, nosuid, ...) cannot be
+// cleared; on EPERM retry keeping the source's flags, as runc does.
+func (st *setup) remountBind(dest string, top *os.File, flags uintptr) error {
+	remount := uintptr(unix.MS_BIND|unix.MS_REMOUNT) | flags
+	target := lsys.FdPath(int(top.Fd()))
+	st.log.Debug("remount bind", zap.String("dest", dest), zap.String("flags", lsys.MountFlagsString(remount)))
+	err := st.s.Mount("", target, "", remount, "")
+	if errors.Is(err, unix.EPERM) {
+		var sfs unix.Statfs_t
+		if serr := st.s.Fstatfs(int(top.Fd()), &sfs); serr == nil {
+			locked := uintptr(sfs.Flags) & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC |
+				unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
+			if locked&^remount != 0 {
+				remount |= locked
+				err = st.s.Mount("", target, "", remount, "")
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("remount bind on %s (flags %#x): %w", dest, remount, err)
+	}
+	return nil
+}
+
+// afterMount applies propagation and recursive attributes to the mount
+// whose root is top.
+func (st *setup) afterMount(dest string, top *os.File, mo mountOptions) error {
+	for _, p := range mo.Propagation {
+		st.log.Debug("set mount propagation", zap.String("dest", dest), zap.String("flags", lsys.MountFlagsString(p)))
+		if err := st.s.Mount("", lsys.FdPath(int(top.Fd())), "", p, ""); err != nil {
+			return fmt.Errorf("set propagation on %s (flags %#x): %w", dest, p, err)
+		}
+	}
+	if mo.RecAttr != nil {
+		st.log.Debug("set recursive mount attributes", zap.String("dest", dest))
+		if err := st.s.MountSetattr(int(top.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, mo.RecAttr); err != nil {
+			return fmt.Errorf("mount_setattr on %s (set %#x clear %#x): %w", dest, mo.RecAttr.Attr_set, mo.RecAttr.Attr_clr, err)
+		}
+	}
+	return nil
+}
+
+// doMount mounts onto the magic link of handle h, so the destination cannot
+// be swapped between resolution and mount.
+func (st *setup) doMount(source, dest string, h *os.File, fstype string, flags uintptr, data string) error {
+	st.log.Debug("mount", zap.String("source", source), zap.String("dest", dest), zap.String("type", fstype),
+		zap.String("flags", lsys.MountFlagsString(flags)), zap.String("data", data))
+	if err := st.s.Mount(source, lsys.FdPath(int(h.Fd())), fstype, flags, data); err != nil {
+		return fmt.Errorf("mount %s on %s (flags %#x): %w", fstype, dest, flags, err)
+	}
+	return nil
+}
+
+// reopen resolves dest again after a mount: the pre-mount handle still
+// refers to the covered directory, not to the new mount.
+func (st *setup) reopen(dest string) (*os.File, error) {
+	h, err := pathrs.OpenatInRoot(st.root, dest)
+	if err != nil {
+		return nil, fmt.Errorf("reopen mount destination %s after mount: %w", dest, err)
+	}
+	return h, nil
+}
+
+// dirDest returns an O_PATH handle on dest inside the root, creating
+// missing directories root-relatively.
+func (st *setup) dirDest(dest string) (*os.File, error) {
+	h, err := pathrs.OpenatInRoot(st.root, dest)
+	if err == nil {
+		return h, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("open mount destination %s: %w", dest, err)
+	}
+	h, err = pathrs.MkdirAllHandle(st.root, dest, 0o755)
+	if err != nil {
+		return nil, fmt.Errorf("create mount destination directory %s: %w", dest, err)
+	}
+	return h, nil
+}
+
+// fileDest returns an O_PATH handle on dest, creating an empty file (and
+// its parent directories) root-relatively if it is missing.
+func (st *setup) fileDest(dest string) (*os.File, error) {
+	h, err := pathrs.OpenatInRoot(st.root, dest)
+	if err == nil {
+		return h, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("open mount destination %s: %w", dest, err)
+	}
+	if err := st.createFile(dest); err != nil {
+		return nil, err
+	}
+	h, err = pathrs.OpenatInRoot(st.root, dest)
+	if err != nil {
+		return nil, fmt.Errorf("open mount destination %s: %w", dest, err)
+	}
+	return h, nil
+}
+
+// createFile creates an empty regular file at dest (root-relative);
+// an existing entry is left alone.
+func (st *setup) createFile(dest string) error {
+	parent, err := pathrs.MkdirAllHandle(st.root, filepath.Dir(dest), 0o755)
+	if err != nil {
+		return fmt.Errorf("create parent directory of %s: %w", dest, err)
+	}
+	defer parent.Close()
+	fd, err := unix.Openat(int(parent.Fd()), filepath.Base(dest), unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			return nil
+		}
+		return fmt.Errorf("create mount destination file %s: %w", dest, err)
+	}
+	return unix.Close(fd)
+}
+
+// realDirDest is dirDest for /proc and /sys style destinations, which must
+// be real directories: a symlink there could redirect the procfs mount and
+// with it every later /proc write (CVE-2019-19921, CVE-2023-27561).
+func (st *setup) realDirDest(dest string) (*os.File, error) {
+	if dest == "/" {
+		return nil, fmt.Errorf("mount destination / is not allowed for this mount type")
+	}
+	parent, err := pathrs.MkdirAllHandle(st.root, filepath.Dir(dest), 0o755)
+	if err != nil {
+		return nil, fmt.Errorf("create parent directory of %s: %w", dest, err)
+	}
+	defer parent.Close()
+	base := filepath.Base(dest)
+	var stt unix.Stat_t
+	err = unix.Fstatat(int(parent.Fd()), base, &stt, unix.AT_SYMLINK_NOFOLLOW)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		if err := st.s.Mkdirat(int(parent.Fd()), base, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("create mount destination directory %s: %w", dest, err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("stat mount destination %s: %w", dest, err)
+	case stt.Mode&unix.S_IFMT == unix.S_IFLNK:
+		return nil, fmt.Errorf("mount destination %s %w", dest, ErrSymlinkDestination)
+	case stt.Mode&unix.S_IFMT != unix.S_IFDIR:
+		return nil, fmt.Errorf("mount destination %s is not a directory", dest)
+	}
+	fd, err := unix.Openat(int(parent.Fd()), base, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+			return nil, fmt.Errorf("mount destination %s %w", dest, ErrSymlinkDestination)
+		}
+		return nil, fmt.Errorf("open mount destination %s: %w", dest, err)
+	}
+	return os.NewFile(uintptr(fd), dest), nil
+}
+
+// procAllowList are the files below /proc that may be covered by a mount
+// that is not itself from procfs (lxcfs and friends), as in runc.
+var procAllowList = map[string]bool{
+	"/proc/cpuinfo":                true,
+	"/proc/diskstats":              true,
+	"/proc/meminfo":                true,
+	"/proc/stat":                   true,
+	"/proc/swaps":                  true,
+	"/proc/uptime":                 true,
+	"/proc/loadavg":                true,
+	"/proc/slabinfo":               true,
+	"/proc/pressure/cpu":           true,
+	"/proc/pressure/io":            true,
+	"/proc/pressure/memory":        true,
+	"/proc/sys/kernel/ns_last_pid": true,
+}
+
+// checkProcDest refuses mounts that would shadow procfs files the runtime
+// later trusts (CVE-2019-16884): on /proc only procfs, below /proc only
+// procfs-backed binds or the lxcfs allow-list.
+func (st *setup) checkProcDest(m *specs.Mount, dest string, mo mountOptions) error {
+	if !isUnder(dest, "/proc") {
+		return nil
+	}
+	if dest == "/proc" && m.Type == "proc" && mo.Flags&unix.MS_BIND == 0 {
+		return nil
+	}
+	if dest != "/proc" && procAllowList[dest] {
+		return nil
+	}
+	if mo.Flags&unix.MS_BIND != 0 || m.Type == "bind" {
+		src := m.Source
+		if !filepath.IsAbs(src) {
+			src = filepath.Join(st.o.Bundle, src)
+		}
+		var sfs unix.Statfs_t
+		if err := st.s.Statfs(src, &sfs); err == nil && sfs.Type == unix.PROC_SUPER_MAGIC {
+			return nil
+		}
+	}
+	return fmt.Errorf("mount %s on %s: %s cannot be mounted because it is inside /proc", m.Type, dest, dest)
+}
+
+// handlePath is the container path a handle resolved to (for messages).
+func (st *setup) handlePath(h *os.File) string {
+	p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", h.Fd()))
+	if err != nil {
+		return h.Name()
+	}
+	if rest, ok := strings.CutPrefix(p, st.o.Rootfs); ok && (rest == "" || rest[0] == '/') {
+		if rest == "" {
+			return "/"
+		}
+		return rest
+	}
+	return p
+}
