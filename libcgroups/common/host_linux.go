@@ -27,6 +27,9 @@ type Host struct {
 	// ReadProcSelf returns /proc/self/<name> for name "cgroup" or
 	// "mountinfo"; nil reads the real files.
 	ReadProcSelf func(name string) ([]byte, error)
+	// Mkdir is os.Mkdir unless set. A fake tree uses it to populate the
+	// control files the kernel creates in a new cgroup.
+	Mkdir func(path string, perm os.FileMode) error
 	// Rmdir is unix.Rmdir unless set. A fake tree needs a version that
 	// removes the control files first, as the kernel does for a cgroup dir.
 	Rmdir func(path string) error
@@ -49,7 +52,28 @@ func (h Host) WithDefaults() Host {
 	if h.Rmdir == nil {
 		h.Rmdir = unix.Rmdir
 	}
+	if h.Mkdir == nil {
+		h.Mkdir = os.Mkdir
+	}
 	return h
+}
+
+// MkdirAll creates dir and its missing parents (mode 0755) with h.Mkdir,
+// top down, so that each new cgroup's parent exists when it is made.
+func (h Host) MkdirAll(dir string) error {
+	h = h.WithDefaults()
+	if Exists(dir) {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := h.MkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := h.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create cgroup: %w", err)
+	}
+	return nil
 }
 
 func (h Host) fsType(p string) (int64, error) {
@@ -259,7 +283,7 @@ func (h Host) RemovePath(dir string) error {
 		if !errors.Is(err, unix.EBUSY) || i == 7 {
 			return fmt.Errorf("remove cgroup %s: %w", dir, err)
 		}
-		time.Sleep(delay) // 5ms doubling: about 1.3s in total before giving up
+		time.Sleep(delay) // 5ms doubling: about 0.6s in total before giving up
 		delay *= 2
 	}
 }

@@ -159,10 +159,7 @@ func (m *Manager) Apply(pid int) error {
 func (m *Manager) create(d cgroupDir) error {
 	if !d.hier.Has("cpuset") || d.hier.Mountpoint == "" {
 		m.log.Debug("cgroup v1: create", zap.String("dir", d.path))
-		if err := os.MkdirAll(d.path, 0o755); err != nil {
-			return fmt.Errorf("create cgroup: %w", err)
-		}
-		return nil
+		return m.host.MkdirAll(d.path)
 	}
 	return m.createCpuset(d)
 }
@@ -186,7 +183,7 @@ func (m *Manager) createCpuset(d cgroupDir) error {
 	for _, elem := range strings.Split(rel, "/") {
 		cur := filepath.Join(parent, elem)
 		m.log.Debug("cgroup v1: create cpuset level", zap.String("dir", cur))
-		if err := os.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := m.host.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("create cgroup: %w", err)
 		}
 		for _, f := range []string{cpus, mems} {

@@ -120,7 +120,7 @@ func (m *Manager) Apply(pid int) error {
 	cur := m.mount
 	for _, elem := range strings.Split(rel, "/") {
 		cur = filepath.Join(cur, elem)
-		if err := os.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := m.host.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("create cgroup: %w", err)
 		}
 		m.log.Debug("cgroup v2: created", zap.String("dir", cur))
@@ -175,16 +175,27 @@ func (m *Manager) EnableControllers(ctrls []string) {
 			m.log.Warn("cgroup v2: cannot read enabled controllers", zap.Error(err))
 			return
 		}
+		var missing []string
 		for _, c := range ctrls {
 			if !slices.Contains(strings.Fields(avail), c) {
 				m.log.Debug("cgroup v2: controller not available", zap.String("controller", c), zap.String("dir", dir))
 				continue
 			}
-			if slices.Contains(strings.Fields(enabled), c) {
-				continue
+			if !slices.Contains(strings.Fields(enabled), c) {
+				missing = append(missing, "+"+c)
 			}
-			m.log.Debug("cgroup v2: enable controller", zap.String("controller", c), zap.String("dir", dir))
-			if err := common.WriteFile(dir, "cgroup.subtree_control", "+"+c); err != nil {
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		// One write enables them all; if the kernel refuses one, the
+		// whole write fails, so retry one by one to get the others.
+		m.log.Debug("cgroup v2: enable controllers", zap.Strings("controllers", missing), zap.String("dir", dir))
+		if err := common.WriteFile(dir, "cgroup.subtree_control", strings.Join(missing, " ")); err == nil {
+			continue
+		}
+		for _, c := range missing {
+			if err := common.WriteFile(dir, "cgroup.subtree_control", c); err != nil {
 				if errors.Is(err, unix.EBUSY) {
 					m.log.Warn("cgroup v2: cannot enable controller: the cgroup has processes of its own (no internal processes rule)",
 						zap.String("controller", c), zap.Error(err))
