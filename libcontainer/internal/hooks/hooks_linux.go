@@ -43,7 +43,7 @@ type Error struct {
 	Path  string // hook path
 	// Stdout and Stderr hold the start of what the hook wrote.
 	Stdout, Stderr string
-	Err    error
+	Err            error
 }
 
 // Error is one line: `prestart hook #1 (/bin/x): exit status 3, stderr: "boom"`.
