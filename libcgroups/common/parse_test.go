@@ -47,8 +47,8 @@ func TestParseCgroupMountsKeepsOnlyCgroupsAndUnescapes(t *testing.T) {
 
 func TestParseCgroupMountsRejectsBadLines(t *testing.T) {
 	for _, line := range []string{
-		"31 30 0:28 / /x rw cgroup cgroup rw", // no separator
-		"31 30 / - cgroup cgroup rw",           // too few fields
+		"31 30 0:28 / /x rw cgroup cgroup rw",          // no separator
+		"31 30 / - cgroup cgroup rw",                   // too few fields
 		`31 30 0:28 / /x\04 rw - cgroup cgroup rw,cpu`, // truncated escape
 	} {
 		_, err := ParseCgroupMounts([]byte(line + "\n"))

@@ -134,7 +134,7 @@ func TestSetIgnoresUnsetAndNotYetImplementedFields(t *testing.T) {
 }
 
 func TestSetPidsWithoutPidsHierarchy(t *testing.T) {
-	tr := fakecg.New(t, common.Legacy, []fakecg.Hier{{"memory", []string{"memory"}}}, nil)
+	tr := fakecg.New(t, common.Legacy, []fakecg.Hier{{Dir: "memory", Controllers: []string{"memory"}}}, nil)
 	m := newManager(t, tr, "/ctr")
 	require.NoError(t, m.Apply(-1))
 	limit := int64(5)
@@ -172,7 +172,7 @@ func TestFreezeAndThaw(t *testing.T) {
 }
 
 func TestFreezerStateWithoutFreezerIsUndefined(t *testing.T) {
-	tr := fakecg.New(t, common.Legacy, []fakecg.Hier{{"pids", []string{"pids"}}}, nil)
+	tr := fakecg.New(t, common.Legacy, []fakecg.Hier{{Dir: "pids", Controllers: []string{"pids"}}}, nil)
 	m := newManager(t, tr, "/ctr")
 	st, err := m.FreezerState()
 	require.NoError(t, err)
@@ -206,7 +206,7 @@ func TestDestroyRemovesSubtreeInEveryHierarchy(t *testing.T) {
 }
 
 func TestDestroyFailsWhileTasksRemain(t *testing.T) {
-	tr := fakecg.New(t, common.Legacy, []fakecg.Hier{{"pids", []string{"pids"}}}, nil)
+	tr := fakecg.New(t, common.Legacy, []fakecg.Hier{{Dir: "pids", Controllers: []string{"pids"}}}, nil)
 	m := newManager(t, tr, "/ctr")
 	require.NoError(t, m.Apply(99))
 	err := m.Destroy()

@@ -117,15 +117,18 @@ func (m *Manager) Apply(pid int) error {
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return fmt.Errorf("create cgroup %s: not below %s: %w", m.dir, m.mount, common.ErrInvalidPath)
 	}
+	// Each level is created only after its parent has the needed
+	// controllers enabled, so the new cgroup is born with their files.
+	ctrls := common.V2Controllers(m.resources)
 	cur := m.mount
 	for _, elem := range strings.Split(rel, "/") {
+		m.enableIn(cur, ctrls)
 		cur = filepath.Join(cur, elem)
 		if err := m.host.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("create cgroup: %w", err)
 		}
-		m.log.Debug("cgroup v2: created", zap.String("dir", cur))
+		m.log.Debug("cgroup v2: create", zap.String("dir", cur))
 	}
-	m.EnableControllers(common.V2Controllers(m.resources))
 	if pid == -1 {
 		return nil
 	}
@@ -165,43 +168,52 @@ func (m *Manager) EnableControllers(ctrls []string) {
 		}
 	}
 	for _, dir := range levels {
-		avail, err := common.ReadFile(dir, "cgroup.controllers")
-		if err != nil {
-			m.log.Warn("cgroup v2: cannot read available controllers", zap.Error(err))
-			return
-		}
-		enabled, err := common.ReadFile(dir, "cgroup.subtree_control")
-		if err != nil {
-			m.log.Warn("cgroup v2: cannot read enabled controllers", zap.Error(err))
-			return
-		}
-		var missing []string
-		for _, c := range ctrls {
-			if !slices.Contains(strings.Fields(avail), c) {
-				m.log.Debug("cgroup v2: controller not available", zap.String("controller", c), zap.String("dir", dir))
-				continue
-			}
-			if !slices.Contains(strings.Fields(enabled), c) {
-				missing = append(missing, "+"+c)
-			}
-		}
-		if len(missing) == 0 {
+		m.enableIn(dir, ctrls)
+	}
+}
+
+// enableIn enables ctrls in dir's cgroup.subtree_control, those of them that
+// dir's cgroup.controllers offers and that are not enabled yet.
+func (m *Manager) enableIn(dir string, ctrls []string) {
+	if len(ctrls) == 0 {
+		return
+	}
+	avail, err := common.ReadFile(dir, "cgroup.controllers")
+	if err != nil {
+		m.log.Warn("cgroup v2: cannot read available controllers", zap.Error(err))
+		return
+	}
+	enabled, err := common.ReadFile(dir, "cgroup.subtree_control")
+	if err != nil {
+		m.log.Warn("cgroup v2: cannot read enabled controllers", zap.Error(err))
+		return
+	}
+	var missing []string
+	for _, c := range ctrls {
+		if !slices.Contains(strings.Fields(avail), c) {
+			m.log.Debug("cgroup v2: controller not available", zap.String("controller", c), zap.String("dir", dir))
 			continue
 		}
-		// One write enables them all; if the kernel refuses one, the
-		// whole write fails, so retry one by one to get the others.
-		m.log.Debug("cgroup v2: enable controllers", zap.Strings("controllers", missing), zap.String("dir", dir))
-		if err := common.WriteFile(dir, "cgroup.subtree_control", strings.Join(missing, " ")); err == nil {
-			continue
+		if !slices.Contains(strings.Fields(enabled), c) {
+			missing = append(missing, "+"+c)
 		}
-		for _, c := range missing {
-			if err := common.WriteFile(dir, "cgroup.subtree_control", c); err != nil {
-				if errors.Is(err, unix.EBUSY) {
-					m.log.Warn("cgroup v2: cannot enable controller: the cgroup has processes of its own (no internal processes rule)",
-						zap.String("controller", c), zap.Error(err))
-				} else {
-					m.log.Warn("cgroup v2: cannot enable controller", zap.String("controller", c), zap.Error(err))
-				}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	// One write enables them all; if the kernel refuses one, the whole
+	// write fails, so retry one by one to get the others.
+	m.log.Debug("cgroup v2: enable controllers", zap.Strings("controllers", missing), zap.String("dir", dir))
+	if err := common.WriteFile(dir, "cgroup.subtree_control", strings.Join(missing, " ")); err == nil {
+		return
+	}
+	for _, c := range missing {
+		if err := common.WriteFile(dir, "cgroup.subtree_control", c); err != nil {
+			if errors.Is(err, unix.EBUSY) {
+				m.log.Warn("cgroup v2: cannot enable controller: the cgroup has processes of its own (no internal processes rule)",
+					zap.String("controller", c), zap.Error(err))
+			} else {
+				m.log.Warn("cgroup v2: cannot enable controller", zap.String("controller", c), zap.Error(err))
 			}
 		}
 	}

@@ -28,14 +28,14 @@ type Hier struct {
 // DefaultV1 mirrors the hierarchies of the development host, plus a
 // co-mounted cpu,cpuacct to exercise co-mounts.
 var DefaultV1 = []Hier{
-	{"cpu,cpuacct", []string{"cpu", "cpuacct"}},
-	{"cpuset", []string{"cpuset"}},
-	{"memory", []string{"memory"}},
-	{"devices", []string{"devices"}},
-	{"freezer", []string{"freezer"}},
-	{"blkio", []string{"blkio"}},
-	{"pids", []string{"pids"}},
-	{"systemd", []string{"name=systemd"}},
+	{Dir: "cpu,cpuacct", Controllers: []string{"cpu", "cpuacct"}},
+	{Dir: "cpuset", Controllers: []string{"cpuset"}},
+	{Dir: "memory", Controllers: []string{"memory"}},
+	{Dir: "devices", Controllers: []string{"devices"}},
+	{Dir: "freezer", Controllers: []string{"freezer"}},
+	{Dir: "blkio", Controllers: []string{"blkio"}},
+	{Dir: "pids", Controllers: []string{"pids"}},
+	{Dir: "systemd", Controllers: []string{"name=systemd"}},
 }
 
 // Tree is a fake cgroup filesystem.
