@@ -101,8 +101,8 @@ func envOr(key, def string) string {
 // the bin dir: runtime-tools' util.PrepareBundle untars
 // "rootfs-<arch>.tar.gz" and copies "runtimetest" from the current
 // directory into each bundle.
-func (h *harness) run(name string) result {
-	res := result{Name: name}
+func (h *harness) run(name string) (res result) {
+	res.Name = name
 	start := time.Now()
 	defer func() { res.Seconds = time.Since(start).Seconds() }()
 

@@ -24,7 +24,12 @@ type TAPResult struct {
 	// Todo counts "not ok ... # TODO" lines: known failures, by TAP rules
 	// not a failure of the stream.
 	Todo int
-	// Failures holds the "not ok" lines, in order, for reports.
+	// Orphans counts YAML diagnostics that carry an "error" key but sit
+	// next to no result line. runtime-tools' lifecycle programs (hooks,
+	// prestart, poststop_fail, ...) report a failed check only that way,
+	// with a "1..0" plan, so these count as failures.
+	Orphans int
+	// Failures holds the "not ok" lines and orphan errors, in order.
 	Failures []string
 }
 
@@ -38,13 +43,30 @@ var (
 // diagnostics, and those nested lines belong to a test already counted.
 func ParseTAP(out string) TAPResult {
 	r := TAPResult{Planned: -1}
+	var lines []string
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
-		line := sc.Text()
+		lines = append(lines, sc.Text())
+	}
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if line == "  ---" {
+			end := i + 1
+			for end < len(lines) && lines[end] != "  ..." {
+				end++
+			}
+			if errLine := yamlError(lines[i+1 : min(end, len(lines))]); errLine != "" &&
+				!isResult(prevTopLevel(lines, i)) && !isResult(nextTopLevel(lines, end+1)) {
+				r.Orphans++
+				r.Failed++
+				r.Failures = append(r.Failures, "diagnostic without result: "+errLine)
+			}
+			i = end
+			continue
+		}
 		if m := planRE.FindStringSubmatch(line); m != nil {
-			n, err := strconv.Atoi(m[1])
-			if err == nil {
+			if n, err := strconv.Atoi(m[1]); err == nil {
 				r.Planned = n
 			}
 			continue
@@ -73,10 +95,48 @@ func ParseTAP(out string) TAPResult {
 	return r
 }
 
+// yamlError returns the first line of an "error" entry in a diagnostic
+// block (runtime-tools writes them as indented JSON), or "".
+func yamlError(block []string) string {
+	for _, l := range block {
+		t := strings.TrimSpace(l)
+		for _, key := range []string{`"error": `, "error: "} {
+			if v, ok := strings.CutPrefix(t, key); ok {
+				v = strings.TrimSuffix(strings.Trim(strings.TrimSuffix(v, ","), `"`), `"`)
+				first, _, _ := strings.Cut(v, `\n`)
+				return first
+			}
+		}
+	}
+	return ""
+}
+
+func isResult(line string) bool { return resultRE.MatchString(line) }
+
+// prevTopLevel and nextTopLevel find the nearest line around a YAML block
+// that is neither blank nor indented.
+func prevTopLevel(lines []string, i int) string {
+	for i--; i >= 0; i-- {
+		if l := lines[i]; l != "" && l[0] != ' ' {
+			return l
+		}
+	}
+	return ""
+}
+
+func nextTopLevel(lines []string, i int) string {
+	for ; i < len(lines); i++ {
+		if l := lines[i]; l != "" && l[0] != ' ' {
+			return l
+		}
+	}
+	return ""
+}
+
 // Err says why the stream is a failure, or returns nil when it is a pass:
 // a "not ok" line, no result at all, or fewer or more results than planned.
 func (r TAPResult) Err() error {
-	total := r.Passed + r.Failed + r.Todo
+	total := r.Passed + r.Failed - r.Orphans + r.Todo
 	switch {
 	case r.Failed > 0:
 		return fmt.Errorf("%d of %d TAP results not ok, first: %s", r.Failed, total, r.Failures[0])

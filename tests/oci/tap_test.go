@@ -58,6 +58,27 @@ func TestParseTAPJudgesStreams(t *testing.T) {
 			wantErr: "no TAP plan and no TAP results",
 		},
 		{
+			name:       "orphan error diagnostic with empty plan fails",
+			in:         "TAP version 13\n  ---\n  {\n    \"error\": \"Pre-start hooks MUST be called after start\\nRefer to: x\"\n  }\n  ...\n1..0\n",
+			wantFailed: 1,
+			wantErr:    "diagnostic without result: Pre-start hooks MUST be called after start",
+		},
+		{
+			name:       "error diagnostic before its result line belongs to it",
+			in:         "TAP version 13\n  ---\n  {\n    \"error\": \"boom\"\n  }\n  ...\nnot ok 1 - cannot run\n1..1\n",
+			wantFailed: 1,
+			wantErr:    "not ok 1 - cannot run",
+		},
+		{
+			name:       "error diagnostic after an ok line belongs to it",
+			in:         "1..1\nok 1 - kill without id fails\n  ---\n  {\n    \"error\": \"exit status 1\"\n  }\n  ...\n",
+			wantPassed: 1,
+		},
+		{
+			name: "empty plan with no diagnostics passes",
+			in:   "TAP version 13\n1..0\n",
+		},
+		{
 			name:       "okay prefix is not a result",
 			in:         "okay then\n1..1\nok 1\n",
 			wantPassed: 1,

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install everything gocontainer's build, tests, demo and bench need on a
+# Debian 12 machine that has Go, gcc, git and node/npm. Run as root.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+if ((EUID != 0)); then
+	echo "setup: run as root (it installs Debian packages)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+export PATH=$PATH:/usr/local/go/bin
+
+command -v go >/dev/null || { echo "setup: go not found (expected in PATH or /usr/local/go/bin)" >&2; exit 1; }
+
+debs=(libseccomp-dev busybox-static runc crun hyperfine jq uidmap iproute2 file procps util-linux tar gzip)
+missing=()
+for p in "${debs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "setup: apt-get install ${missing[*]}" >&2
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v just >/dev/null; then
+	echo "setup: npm install -g rust-just" >&2
+	npm install -g rust-just
+fi
+echo "setup: done ($(go version | cut -d' ' -f3), just $(just --version | cut -d' ' -f2), runc $(runc --version | head -1 | cut -d' ' -f3), crun $(crun --version | head -1 | cut -d' ' -f3))" >&2

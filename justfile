@@ -1,0 +1,56 @@
+# gocontainer task runner. Every recipe runs under bash with -euo pipefail;
+# anything longer than a line lives in hack/*.sh.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# List the recipes.
+default:
+    @just --list
+
+# Build the runtime binary into ./gocontainer.
+build:
+    cd cmd/gocontainer && go build -o ../../gocontainer .
+
+# Everything CI runs: unit tests, then runtime-tools against ./gocontainer.
+# Both layers run even when the first fails, so one run shows every result.
+test:
+    rc=0; hack/test-unit.sh || rc=1; just test-oci || rc=1; exit $rc
+
+# go test -v in every workspace module (modules with no packages are skipped).
+test-unit:
+    hack/test-unit.sh
+
+# runtime-tools validation (tests/oci/list.txt) against ./gocontainer.
+test-oci: build
+    hack/oci-test.sh ./gocontainer
+
+# Same list against Debian's runc: checks the harness itself.
+test-oci-runc:
+    hack/oci-test.sh runc
+
+# Same list against Debian's crun (with the v1 hugetlb mount crun needs here).
+test-oci-crun:
+    hack/oci-test.sh crun
+
+# Every validation program against RUNTIME; writes tests/oci/results/<name>.{md,json}.
+test-oci-all runtime="./gocontainer":
+    hack/oci-test.sh --all {{runtime}}
+
+# Build the runtime-tools programs, runtimetest and rootfs into tests/oci/bin.
+oci-build:
+    hack/oci-build.sh
+
+# create+start+delete of a busybox `true` container: gocontainer vs runc vs crun.
+bench: build
+    hack/bench.sh ./gocontainer
+
+# Build, make a busybox bundle, run a container that says hello.
+demo: build
+    hack/demo.sh --no-setup
+
+# go vet, gofmt -l, staticcheck.
+lint:
+    hack/lint.sh
+
+# Install what building and testing need (Debian 12, as root).
+setup:
+    hack/setup.sh
