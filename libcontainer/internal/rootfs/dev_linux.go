@@ -10,7 +10,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
-
 )
 
 func u32(v uint32) *uint32 { return &v }
@@ -189,4 +188,3 @@ func (st *setup) setupDevSymlinks() error {
 	}
 	return nil
 }
-
