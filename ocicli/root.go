@@ -1,0 +1,237 @@
+package ocicli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// ProgramName is the name used in usage lines, error messages and --version.
+const ProgramName = "gocontainer"
+
+// ExitError makes Execute exit with Code. run and exec return it with the
+// container process' exit status (128+signal when it was killed), and
+// Execute prints nothing for it unless Err is set.
+type ExitError struct {
+	Code int
+	// Err, when set, is printed like any other error (for example runc
+	// exits 255 when exec fails before the process starts).
+	Err error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// ErrNotImplemented is returned by UnimplementedHandler.
+var ErrNotImplemented = errors.New("not implemented")
+
+// UsageError is a bad command line: a missing or extra argument, an
+// unknown flag, or an invalid flag value. Its message names the command
+// and what is wrong, in one line.
+type UsageError struct {
+	Command string // "create", "" for the root command
+	Msg     string
+}
+
+func (e *UsageError) Error() string {
+	if e.Command == "" {
+		return e.Msg
+	}
+	return e.Command + ": " + e.Msg
+}
+
+// Execute runs the command line args (without the program name, i.e.
+// os.Args[1:]) against h with the process' standard streams. It prints a
+// failing command's error as one line "gocontainer: <error>" on stderr and
+// returns the exit code: 0 on success, ExitError.Code for an *ExitError,
+// 1 for any other error.
+func Execute(args []string, h Handler, v VersionInfo) int {
+	return ExecuteContext(context.Background(), args, h, v, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// ExecuteContext is Execute with an explicit context and streams.
+func ExecuteContext(ctx context.Context, args []string, h Handler, v VersionInfo, stdin io.Reader, stdout, stderr io.Writer) int {
+	root, g := newRoot(h, v)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	g.Stdin, g.Stdout, g.Stderr = stdin, stdout, stderr
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) && exit.Err == nil {
+		return exit.Code
+	}
+	if el, ok := h.(ErrorLogger); ok {
+		el.LogError(g, err)
+	}
+	// One line: a wrapped error from deep down may carry newlines (stderr
+	// of a hook, for example); callers parse the first line only.
+	msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
+	fmt.Fprintf(stderr, "%s: %s\n", ProgramName, msg)
+	if exit != nil {
+		return exit.Code
+	}
+	return 1
+}
+
+// NewRootCommand builds the root command with every subcommand bound to h.
+// Each call returns a fresh tree with its own option structs. Output goes to
+// the cobra command's streams (cmd.SetOut and friends), which are also
+// handed to h through GlobalOptions.
+func NewRootCommand(h Handler, v VersionInfo) *cobra.Command {
+	root, _ := newRoot(h, v)
+	return root
+}
+
+func newRoot(h Handler, v VersionInfo) (*cobra.Command, *GlobalOptions) {
+	g := &GlobalOptions{}
+	root := &cobra.Command{
+		Use:   ProgramName,
+		Short: "Open Container Initiative runtime",
+		Long: ProgramName + ` is an OCI runtime: it creates and runs containers from OCI bundles
+(a directory with config.json and a root filesystem), with runc's command line.
+
+To run a container from the bundle in the current directory:
+
+    ` + ProgramName + ` run [ -b bundle ] <container-id>`,
+		Version:       FormatVersion(v),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// runc has no shell completion command; an extra subcommand name
+		// would only shadow a future OCI verb.
+		CompletionOptions:  cobra.CompletionOptions{DisableDefaultCmd: true},
+		DisableSuggestions: true,
+		// Without subcommand: print help, like runc.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &UsageError{Msg: fmt.Sprintf("unknown command %q (see '%s --help')", args[0], ProgramName)}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &UsageError{Command: subName(cmd), Msg: fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
+	})
+
+	defRoot := DefaultRoot
+	if dr, ok := h.(DefaultRooter); ok {
+		if r := dr.DefaultRoot(); r != "" {
+			defRoot = r
+		}
+	}
+	pf := root.PersistentFlags()
+	pf.BoolVar(&g.Debug, "debug", false, "enable debug logging")
+	pf.StringVar(&g.Log, "log", "", "write the runtime's own log to this file (default stderr)")
+	pf.StringVar(&g.LogFormat, "log-format", "text", "log format: 'text' or 'json'")
+	pf.StringVar(&g.LogLevel, "log-level", "", "log level: debug, info, warn or error (wins over --debug)")
+	pf.StringVar(&g.Root, "root", defRoot, "directory holding container state (should be on tmpfs)")
+	pf.StringVar(&g.Criu, "criu", "", "obsolete, ignored: criu is looked up on $PATH")
+	_ = pf.MarkHidden("criu")
+	pf.BoolVar(&g.SystemdCgroup, "systemd-cgroup", false, `use the systemd cgroup driver; cgroupsPath must then be "slice:prefix:name", e.g. "system.slice:gocontainer:1234"`)
+	pf.StringVar(&g.Rootless, "rootless", RootlessAuto, "ignore cgroup permission errors: 'true', 'false' or 'auto'")
+
+	c := &commands{h: h, g: g}
+	root.AddCommand(
+		c.checkpoint(), c.create(), c.delete(), c.events(), c.exec(), c.kill(),
+		c.list(), c.pause(), c.ps(), c.restore(), c.resume(), c.run(), c.spec(),
+		c.start(), c.state(), c.update(), c.features(),
+	)
+	return root, g
+}
+
+// FormatVersion renders v the way runc prints --version; go-runc parses
+// the "version", "commit:" and "spec:" lines.
+func FormatVersion(v VersionInfo) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s version %s", ProgramName, v.Version)
+	if v.Commit != "" {
+		fmt.Fprintf(&b, "\ncommit: %s", v.Commit)
+	}
+	fmt.Fprintf(&b, "\nspec: %s", v.Spec)
+	goV := v.Go
+	if goV == "" {
+		goV = runtime.Version()
+	}
+	fmt.Fprintf(&b, "\ngo: %s", goV)
+	if v.Libseccomp != "" {
+		fmt.Fprintf(&b, "\nlibseccomp: %s", v.Libseccomp)
+	}
+	return b.String()
+}
+
+// subName is the subcommand's name, or "" for the root command.
+func subName(cmd *cobra.Command) string {
+	if cmd.HasParent() {
+		return cmd.Name()
+	}
+	return ""
+}
+
+// validateGlobals checks the enum-valued global flags and records whether
+// --root was given.
+func validateGlobals(cmd *cobra.Command, g *GlobalOptions) error {
+	switch g.LogFormat {
+	case "text", "json":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid --log-format %q: want text or json", g.LogFormat)}
+	}
+	switch g.LogLevel {
+	case "", "debug", "info", "warn", "warning", "error":
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid --log-level %q: want debug, info, warn or error", g.LogLevel)}
+	}
+	switch g.Rootless {
+	case RootlessAuto, RootlessTrue, RootlessFalse:
+	default:
+		return &UsageError{Msg: fmt.Sprintf("invalid --rootless %q: want true, false or auto", g.Rootless)}
+	}
+	if g.Root == "" {
+		return &UsageError{Msg: "invalid --root: empty path"}
+	}
+	if f := cmd.Flags().Lookup("root"); f != nil {
+		g.RootSet = f.Changed
+	}
+	return nil
+}
+
+// absPath makes a path absolute against the current directory; "" stays
+// "" unless def is true, then it becomes the current directory.
+func absPath(flag, p string, def bool) (string, error) {
+	if p == "" && !def {
+		return "", nil
+	}
+	if p == "" {
+		p = "."
+	}
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("resolve --%s %q: %w", flag, p, err)
+	}
+	return a, nil
+}
+
+// changed reports whether the named flag was given on the command line.
+func changed(fs *pflag.FlagSet, name string) bool {
+	f := fs.Lookup(name)
+	return f != nil && f.Changed
+}
