@@ -256,9 +256,33 @@ func (h Host) OwnCgroups() (map[string]string, error) {
 // RemovePath removes the cgroup dir and every cgroup below it, children
 // first (rmdir of a cgroup with children fails with EBUSY). A dir that is
 // already gone is not an error. EBUSY from a cgroup that still has tasks is
-// retried for a short while: tasks just killed leave the cgroup only once
-// they have been reaped and exited completely.
+// retried for a short while (about 0.6s): tasks just killed leave the cgroup
+// only once they have been reaped and exited completely.
 func (h Host) RemovePath(dir string) error {
+	return h.removePath(dir, removeRetries)
+}
+
+// RemovePaths removes several cgroup trees (one per v1 hierarchy). Once one
+// has stayed busy through the retries the others hold the same tasks, so
+// they get a single attempt each instead of the full wait; every one is
+// still tried, so nothing removable is left behind.
+func (h Host) RemovePaths(dirs []string) error {
+	retries := removeRetries
+	var errs []error
+	for _, d := range dirs {
+		if err := h.removePath(d, retries); err != nil {
+			errs = append(errs, err)
+			if errors.Is(err, unix.EBUSY) {
+				retries = 0
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+const removeRetries = 7 // 5ms doubling: about 0.6s in total
+
+func (h Host) removePath(dir string, retries int) error {
 	h = h.WithDefaults()
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -269,7 +293,7 @@ func (h Host) RemovePath(dir string) error {
 	}
 	for _, e := range ents {
 		if e.IsDir() {
-			if err := h.RemovePath(filepath.Join(dir, e.Name())); err != nil {
+			if err := h.removePath(filepath.Join(dir, e.Name()), retries); err != nil {
 				return err
 			}
 		}
@@ -280,10 +304,10 @@ func (h Host) RemovePath(dir string) error {
 		if err == nil || errors.Is(err, unix.ENOENT) {
 			return nil
 		}
-		if !errors.Is(err, unix.EBUSY) || i == 7 {
+		if !errors.Is(err, unix.EBUSY) || i >= retries {
 			return fmt.Errorf("remove cgroup %s: %w", dir, err)
 		}
-		time.Sleep(delay) // 5ms doubling: about 0.6s in total before giving up
+		time.Sleep(delay)
 		delay *= 2
 	}
 }

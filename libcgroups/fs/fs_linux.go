@@ -411,14 +411,12 @@ func (m *Manager) Kill(sig unix.Signal) error {
 // retry (call Kill first). Parents created by Apply for an absolute path
 // are left in place, as runc does.
 func (m *Manager) Destroy() error {
-	var errs []error
+	dirs := make([]string, 0, len(m.dirs))
 	for _, d := range m.dirs {
 		m.log.Debug("cgroup v1: remove", zap.String("dir", d.path))
-		if err := m.host.RemovePath(d.path); err != nil {
-			errs = append(errs, err)
-		}
+		dirs = append(dirs, d.path)
 	}
-	return errors.Join(errs...)
+	return m.host.RemovePaths(dirs)
 }
 
 // Paths maps each controller (and named hierarchy, e.g. "name=systemd") to
