@@ -13,25 +13,59 @@ import (
 	"strings"
 )
 
-// CheckKey reports whether key has the shape of a sysctl name: dot
-// separated, no empty component, no "..", "/" or NUL. Slash-separated
-// names ("net/ipv4/ip_forward") are refused rather than guessed at.
-func CheckKey(key string) error {
+// Normalize returns key in dot-separated form. Like runc and sysctl(8),
+// it also accepts the slash-separated form, recognised by its first
+// separator being '/': then '/' separates components and '.' is part of a
+// name, so "net/ipv4/conf/eth0.100/forwarding" becomes
+// "net.ipv4.conf.eth0/100.forwarding" (a '/' inside a component of the
+// dot form stands for a literal '.').
+//
+// It fails for an empty key, a key with NUL, and any empty, "." or ".."
+// component, so the key can never name a path outside /proc/sys.
+func Normalize(key string) (string, error) {
 	if key == "" {
-		return fmt.Errorf("sysctl key must not be empty")
+		return "", fmt.Errorf("sysctl key must not be empty")
 	}
-	if strings.ContainsAny(key, "/\x00") {
-		return fmt.Errorf("sysctl key %q must not contain \"/\" or NUL", key)
+	if strings.IndexByte(key, 0) >= 0 {
+		return "", fmt.Errorf("sysctl key %q must not contain NUL", key)
 	}
-	for _, p := range strings.Split(key, ".") {
-		if p == "" {
-			return fmt.Errorf("sysctl key %q has an empty component", key)
+	dot := key
+	if i := strings.IndexAny(key, "./"); i >= 0 && key[i] == '/' {
+		dot = strings.Map(func(r rune) rune {
+			switch r {
+			case '.':
+				return '/'
+			case '/':
+				return '.'
+			}
+			return r
+		}, key)
+	}
+	for _, c := range components(dot) {
+		if c == "" || c == "." || c == ".." {
+			return "", fmt.Errorf("sysctl key %q has an invalid component %q", key, c)
 		}
 	}
-	return nil
+	return dot, nil
 }
 
-// procPath returns the path of key relative to /proc.
-func procPath(key string) string {
-	return "sys/" + strings.ReplaceAll(key, ".", "/")
+// CheckKey reports whether key is a well-formed sysctl name (see
+// [Normalize]).
+func CheckKey(key string) error {
+	_, err := Normalize(key)
+	return err
+}
+
+// components splits a dot-form key into the names of its /proc/sys path.
+func components(dot string) []string {
+	parts := strings.Split(dot, ".")
+	for i, p := range parts {
+		parts[i] = strings.ReplaceAll(p, "/", ".")
+	}
+	return parts
+}
+
+// procPath returns the path of a normalized key relative to /proc.
+func procPath(dot string) string {
+	return "sys/" + strings.Join(components(dot), "/")
 }

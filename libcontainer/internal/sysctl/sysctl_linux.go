@@ -44,10 +44,11 @@ func ApplyWith(h *procfs.Handle, sysctls map[string]string) error {
 }
 
 func write(h *procfs.Handle, key, value string) error {
-	if err := CheckKey(key); err != nil {
+	dot, err := Normalize(key)
+	if err != nil {
 		return err
 	}
-	f, err := h.OpenFile(procPath(key), unix.O_WRONLY)
+	f, err := h.OpenFile(procPath(dot), unix.O_WRONLY)
 	if err != nil {
 		return err
 	}
