@@ -47,7 +47,7 @@ func (st *setup) mountCgroup(m *specs.Mount, dest string, mo mountOptions) error
 	if sfs.Type == unix.CGROUP2_SUPER_MAGIC {
 		return st.mountCgroup2(dest, mo, self)
 	}
-	return st.mountCgroupV1(dest, mo, self)
+	return st.mountCgroupV1(m, dest, mo, self)
 }
 
 func (st *setup) mountCgroup2(dest string, mo mountOptions, self map[string]string) error {
@@ -158,7 +158,7 @@ func (st *setup) selfCgroups() (map[string]string, error) {
 	return out, sc.Err()
 }
 
-func (st *setup) mountCgroupV1(dest string, mo mountOptions, self map[string]string) error {
+func (st *setup) mountCgroupV1(m *specs.Mount, dest string, mo mountOptions, self map[string]string) error {
 	hs, err := st.hostHierarchies()
 	if err != nil {
 		return fmt.Errorf("mount cgroup on %s: %w", dest, err)
@@ -168,7 +168,11 @@ func (st *setup) mountCgroupV1(dest string, mo mountOptions, self map[string]str
 		return err
 	}
 	defer h.Close()
-	if err := st.doMount("tmpfs", dest, h, "tmpfs", cgroupMountFlags, "mode=755"); err != nil {
+	source := m.Source
+	if source == "" {
+		source = "tmpfs"
+	}
+	if err := st.doMount(source, dest, h, "tmpfs", cgroupMountFlags, "mode=755"); err != nil {
 		return err
 	}
 	top, err := st.reopen(dest)

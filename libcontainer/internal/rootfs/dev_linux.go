@@ -93,7 +93,9 @@ func (st *setup) createDevices() error {
 func (st *setup) mknodDevice(parent *os.File, p string, typ uint32, d specs.LinuxDevice) error {
 	perm := uint32(0o666)
 	if d.FileMode != nil {
-		perm = uint32(d.FileMode.Perm())
+		// The spec's fileMode is a raw unix mode number (json decodes it
+		// into os.FileMode without translating Go's mode bits).
+		perm = uint32(*d.FileMode) & 0o7777
 	}
 	var dev uint64
 	if typ != unix.S_IFIFO {

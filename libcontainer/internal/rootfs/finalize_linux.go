@@ -129,7 +129,16 @@ func (st *setup) readonlyPath(path string) error {
 	}
 	flags := uintptr(unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY) |
 		uintptr(sfs.Flags)&(unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
-	if err := st.s.Mount("", lsys.FdPath(int(top.Fd())), "", flags, ""); err != nil {
+	err = st.s.Mount("", lsys.FdPath(int(top.Fd())), "", flags, "")
+	if errors.Is(err, unix.EPERM) {
+		// In a user namespace the atime flags of the source are locked
+		// too; keep them.
+		if atime := uintptr(sfs.Flags) & (unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME); atime != 0 {
+			flags |= atime
+			err = st.s.Mount("", lsys.FdPath(int(top.Fd())), "", flags, "")
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("readonly path %s: remount (flags %#x): %w", path, flags, err)
 	}
 	return nil

@@ -47,6 +47,9 @@ type report struct {
 	DevShmMagic       int64
 	PtsMagic          int64
 	DevRO             string // error writing a file in /dev
+	CopyUp            string // /copydir/sub/file after a tmpcopyup tmpfs
+	CopyUpLink        string
+	CopyUpMagic       int64
 }
 
 func errString(err error) string {
@@ -162,6 +165,11 @@ func helper(bundle string) error {
 	r.DevShmMagic = statfsType("/dev/shm")
 	r.PtsMagic = statfsType("/dev/pts")
 	r.DevRO = errString(os.WriteFile("/dev/new", nil, 0o644))
+	if b, err := os.ReadFile("/copydir/sub/file"); err == nil {
+		r.CopyUp = string(b)
+	}
+	r.CopyUpLink, _ = os.Readlink("/copydir/link")
+	r.CopyUpMagic = statfsType("/copydir")
 	inside, err := mountinfo.GetMounts(nil)
 	if err != nil {
 		return err
@@ -182,6 +190,9 @@ func buildBundle(t *testing.T, cgroupns bool) string {
 	require.NoError(t, os.WriteFile(filepath.Join(rootfs, "etc/secret"), []byte("top secret"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(rootfs, "masked-dir/file"), []byte("hidden"), 0o644))
 	require.NoError(t, os.Symlink("/", filepath.Join(rootfs, "evil")))
+	require.NoError(t, os.MkdirAll(filepath.Join(rootfs, "copydir/sub"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(rootfs, "copydir/sub/file"), []byte("copied"), 0o600))
+	require.NoError(t, os.Symlink("sub/file", filepath.Join(rootfs, "copydir/link")))
 	require.NoError(t, os.MkdirAll(filepath.Join(bundle, "data"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(bundle, "data/file"), []byte("from the host"), 0o644))
 
@@ -201,6 +212,7 @@ func buildBundle(t *testing.T, cgroupns bool) string {
 			{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}},
 			{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev"}},
 			{Destination: "/evil/tmp/x", Type: "tmpfs", Source: "tmpfs"},
+			{Destination: "/copydir", Type: "tmpfs", Source: "tmpfs", Options: []string{"tmpcopyup", "ro"}},
 			{Destination: "/data", Type: "bind", Source: "data", Options: []string{"rbind", "ro"}},
 		},
 		Linux: &specs.Linux{
@@ -286,6 +298,9 @@ func TestIntegrationPrepareShowsContainerView(t *testing.T) {
 				require.False(t, strings.HasPrefix(mp, bundle), "host path %s visible in the container", mp)
 			}
 			require.Contains(t, r.Mountpoints, "/tmp/x")
+			require.Equal(t, int64(unix.TMPFS_MAGIC), r.CopyUpMagic)
+			require.Equal(t, "copied", r.CopyUp, "tmpcopyup copies the covered directory's files")
+			require.Equal(t, "sub/file", r.CopyUpLink)
 
 			// Nothing leaked into the test's (host) mount namespace.
 			host, err := mountinfo.GetMounts(nil)

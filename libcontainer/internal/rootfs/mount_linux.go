@@ -68,7 +68,15 @@ func (st *setup) mountFresh(m *specs.Mount, dest string, h *os.File, mo mountOpt
 	if source == "" {
 		source = m.Type
 	}
-	if err := st.doMount(source, dest, h, m.Type, flags, mo.Data); err != nil {
+	err := st.doMount(source, dest, h, m.Type, flags, mo.Data)
+	if err != nil && m.Type == "sysfs" && st.o.InUserNS && errors.Is(err, unix.EPERM) {
+		// A user namespace that does not own the network namespace may
+		// not mount sysfs; like runc, bind the host's /sys instead.
+		st.log.Debug("sysfs mount not permitted in user namespace, binding /sys", zap.String("dest", dest))
+		return st.mountBind(&specs.Mount{Destination: dest, Type: "bind", Source: "/sys"}, dest,
+			mountOptions{Flags: mo.Flags | unix.MS_BIND | unix.MS_REC, Propagation: mo.Propagation, RecAttr: mo.RecAttr})
+	}
+	if err != nil {
 		return err
 	}
 	top, err := st.reopen(dest)

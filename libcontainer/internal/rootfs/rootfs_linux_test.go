@@ -398,7 +398,7 @@ func TestPrepareCgroupV1WithCgroupNS(t *testing.T) {
 	calls := prepareCalls(t, f, f.opts(spec))
 	const fl = "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_RELATIME"
 	require.Equal(t, []string{
-		`mount("tmpfs", "/sys/fs/cgroup", "tmpfs", MS_NOSUID|MS_NODEV|MS_NOEXEC, "mode=755")`,
+		`mount("cgroup", "/sys/fs/cgroup", "tmpfs", MS_NOSUID|MS_NODEV|MS_NOEXEC, "mode=755")`,
 		`mount("cgroup", "/sys/fs/cgroup/cpu,cpuacct", "cgroup", ` + fl + `, "cpu,cpuacct")`,
 		`mount("cgroup", "/sys/fs/cgroup/memory", "cgroup", ` + fl + `, "memory")`,
 		`mount("cgroup", "/sys/fs/cgroup/systemd", "cgroup", ` + fl + `, "name=systemd")`,
@@ -416,7 +416,7 @@ func TestPrepareCgroupV1WithoutCgroupNSBindsOwnCgroup(t *testing.T) {
 	calls := prepareCalls(t, f, f.opts(spec))
 	const fl = "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND"
 	require.Equal(t, []string{
-		`mount("tmpfs", "/sys/fs/cgroup", "tmpfs", MS_NOSUID|MS_NODEV|MS_NOEXEC, "mode=755")`,
+		`mount("cgroup", "/sys/fs/cgroup", "tmpfs", MS_NOSUID|MS_NODEV|MS_NOEXEC, "mode=755")`,
 		`mount("/sys/fs/cgroup/cpu,cpuacct/ctr", "/sys/fs/cgroup/cpu,cpuacct", "bind", MS_BIND|MS_REC, "")`,
 		`mount("", "/sys/fs/cgroup/cpu,cpuacct", "", ` + fl + `, "")`,
 		`mount("/sys/fs/cgroup/memory/ctr", "/sys/fs/cgroup/memory", "bind", MS_BIND|MS_REC, "")`,
@@ -449,4 +449,34 @@ func TestPrepareCgroupV2Host(t *testing.T) {
 		`mount("/sys/fs/cgroup/mine", "/sys/fs/cgroup", "bind", MS_BIND|MS_REC, "")`,
 		`mount("", "/sys/fs/cgroup", "", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, "")`,
 	}, calls[3:])
+}
+
+func TestPrepareSysfsInUserNSFallsBackToBind(t *testing.T) {
+	f := newFixture(t)
+	f.fake.Err = func(c lsys.Call) error {
+		if c.Name == "mount" && c.Args[2] == `"sysfs"` {
+			return unix.EPERM
+		}
+		return nil
+	}
+	o := f.opts(specWith(devBind(t, f), specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"ro", "nosuid"}}))
+	o.InUserNS = true
+	calls := prepareCalls(t, f, o)
+	require.Equal(t, []string{
+		`mkdir("/sys", 0755)`,
+		`mount("sysfs", "/sys", "sysfs", MS_RDONLY|MS_NOSUID, "")`,
+		`mount("/sys", "/sys", "bind", MS_BIND|MS_REC, "")`,
+		`mount("", "/sys", "", MS_RDONLY|MS_NOSUID|MS_REMOUNT|MS_BIND, "")`,
+	}, calls[3:])
+
+	// Outside a user namespace EPERM is an error.
+	f = newFixture(t)
+	f.fake.Err = func(c lsys.Call) error {
+		if c.Name == "mount" && c.Args[2] == `"sysfs"` {
+			return unix.EPERM
+		}
+		return nil
+	}
+	err := Prepare(f.fake, f.opts(specWith(specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs"})))
+	require.EqualError(t, err, "mount sysfs on /sys (flags 0x0): operation not permitted")
 }
