@@ -15,7 +15,13 @@ crun_hugetlb_mount() {
 	grep -qw hugetlb "$ctrls" || return 0     # hugetlb already on v1 (or absent)
 	mountpoint -q "$CRUN_HUGETLB_DIR" && return 0
 	mkdir -p "$CRUN_HUGETLB_DIR"
-	mount -t cgroup -o hugetlb cgroup "$CRUN_HUGETLB_DIR"
+	if ! mount -t cgroup -o hugetlb cgroup "$CRUN_HUGETLB_DIR"; then
+		# The kernel refuses while the controller is enabled in some cgroup2
+		# subtree_control (a runtime may have switched it on).
+		echo "crun-hugetlb: cannot mount v1 hugetlb (is hugetlb in a cgroup2 subtree_control? root has: $(cat /sys/fs/cgroup/unified/cgroup.subtree_control))" >&2
+		rmdir "$CRUN_HUGETLB_DIR" 2>/dev/null || true
+		return 1
+	fi
 	CRUN_HUGETLB_MOUNTED=1
 	echo "crun-hugetlb: mounted v1 hugetlb at $CRUN_HUGETLB_DIR" >&2
 }

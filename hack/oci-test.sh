@@ -34,11 +34,36 @@ fi
 # shellcheck source=hack/crun-hugetlb.sh
 source "$repo/hack/crun-hugetlb.sh"
 cg=gocontainer-oci-$$
+unified=/sys/fs/cgroup/unified
+subtree_before=""
+[[ -r $unified/cgroup.subtree_control ]] && subtree_before=$(cat "$unified/cgroup.subtree_control")
+
+# runtime-tools' cgroup programs use cgroupsPath "/cgrouptest" and
+# "testdir/cgrouptest/container"; a runtime that fails half way (or that
+# resolves the relative path against the root) leaves those behind, and a
+# runtime enables controllers in the cgroup2 root's subtree_control that
+# then block the v1 hugetlb mount crun needs. Undo both, touching only
+# empty cgroups and controllers that were off before this run.
+tidy_cgroups() {
+	local d c
+	for d in /sys/fs/cgroup/*/cgrouptest /sys/fs/cgroup/*/testdir; do
+		[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	if [[ -w $unified/cgroup.subtree_control ]]; then
+		for c in $(cat "$unified/cgroup.subtree_control"); do
+			[[ " $subtree_before " == *" $c "* ]] && continue
+			echo "-$c" >"$unified/cgroup.subtree_control" 2>/dev/null ||
+				echo "oci-test: could not switch $c off again in $unified/cgroup.subtree_control" >&2
+		done
+	fi
+	return 0
+}
 cleanup() {
 	local rc=$?
 	crun_hugetlb_umount || rc=1
 	# shellcheck source=hack/cgroup-leave.sh
 	source "$repo/hack/cgroup-leave.sh" "$cg" || true
+	tidy_cgroups
 	exit $rc
 }
 trap cleanup EXIT

@@ -16,7 +16,9 @@ import (
 
 // TAPResult is what a TAP stream said about itself.
 type TAPResult struct {
-	// Planned is the N of a "1..N" plan line, or -1 when there was none.
+	// Planned is the sum of the N of every "1..N" plan line, or -1 when
+	// there was none. Some programs print two TAP streams (the cgroup
+	// ones append an empty "TAP version 13 / 1..0" after their own).
 	Planned int
 	// Passed counts "ok" lines, Skipped the "ok ... # SKIP" ones among
 	// them, and Failed the "not ok" lines that are not marked TODO.
@@ -67,7 +69,7 @@ func ParseTAP(out string) TAPResult {
 		}
 		if m := planRE.FindStringSubmatch(line); m != nil {
 			if n, err := strconv.Atoi(m[1]); err == nil {
-				r.Planned = n
+				r.Planned = max(r.Planned, 0) + n
 			}
 			continue
 		}

@@ -53,6 +53,11 @@ func TestParseTAPJudgesStreams(t *testing.T) {
 			wantErr:    "TAP plan 1..3 but 1 results",
 		},
 		{
+			name:       "two streams: plans add up",
+			in:         "TAP version 13\nok 1\nok 2\n1..2\nTAP version 13\n1..0\n",
+			wantPassed: 2,
+		},
+		{
 			name:    "empty output",
 			in:      "",
 			wantErr: "no TAP plan and no TAP results",
