@@ -195,7 +195,8 @@ func (c *commands) kill() *cobra.Command {
 		Short: "send a signal (default SIGTERM) to the container's init process",
 		Long: `Send a signal to the container's init process. The signal is a number or a
 name with or without SIG, e.g. "kill mycontainer KILL".`,
-		Args: posArgs(1, 2, true),
+		Args:        posArgs(1, 2, true),
+		Annotations: map[string]string{annotationStopAtID: "true"},
 	}
 	// Flags stop at the container id, like runc: nothing after it is a flag.
 	cmd.Flags().SetInterspersed(false)
@@ -261,9 +262,10 @@ func (c *commands) list() *cobra.Command {
 func (c *commands) ps() *cobra.Command {
 	o := &PsOptions{}
 	cmd := &cobra.Command{
-		Use:   "ps [flags] " + idArg + " [ps options]",
-		Short: "list the processes running in a container",
-		Args:  posArgs(1, -1, true),
+		Use:         "ps [flags] " + idArg + " [ps options]",
+		Short:       "list the processes running in a container",
+		Args:        posArgs(1, -1, true),
+		Annotations: map[string]string{annotationStopAtID: "true"},
 	}
 	// "ps ID -ef": everything after the id goes to ps(1).
 	cmd.Flags().SetInterspersed(false)
@@ -347,7 +349,8 @@ the command waits for the process and exits with its status.
 
   exec [flags] <container-id> <command> [args...]
   exec [flags] -p process.json <container-id>`,
-		Args: posArgs(1, -1, true),
+		Args:        posArgs(1, -1, true),
+		Annotations: map[string]string{annotationStopAtID: "true"},
 	}
 	fs := cmd.Flags()
 	// Flags stop at the container id so the command's own flags pass

@@ -66,7 +66,7 @@ func Execute(args []string, h Handler, v VersionInfo) int {
 // ExecuteContext is Execute with an explicit context and streams.
 func ExecuteContext(ctx context.Context, args []string, h Handler, v VersionInfo, stdin io.Reader, stdout, stderr io.Writer) int {
 	root, g := newRoot(h, v)
-	root.SetArgs(args)
+	root.SetArgs(normalizeLongFlags(root, args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
