@@ -227,6 +227,29 @@ func (h Host) UnifiedControllers(s Setup) ([]string, error) {
 	return strings.Fields(c), nil
 }
 
+// Cgroup2MountRoot returns the hierarchy path mounted at the cgroup2
+// mountpoint (mountinfo field 4): "/" normally, a sub-cgroup when a
+// container bind-mounts its own cgroup there without a cgroup namespace.
+// "/" when mountinfo cannot tell.
+func (h Host) Cgroup2MountRoot(mountpoint string) string {
+	h = h.WithDefaults()
+	mi, err := h.ReadProcSelf("mountinfo")
+	if err != nil {
+		return "/"
+	}
+	mounts, err := ParseCgroupMounts(mi)
+	if err != nil {
+		return "/"
+	}
+	root := "/"
+	for _, m := range mounts {
+		if m.FSType == "cgroup2" && filepath.Clean(m.Mountpoint) == mountpoint {
+			root = m.Root // the last mount on a mountpoint is the visible one
+		}
+	}
+	return root
+}
+
 // OwnCgroups parses /proc/self/cgroup: the calling process's cgroup per v1
 // hierarchy (keyed by every controller of the hierarchy, e.g. "cpu" and
 // "cpuacct", and "name=systemd") and on v2 (key UnifiedKey, the "0::" line).

@@ -52,17 +52,19 @@ type Manager struct {
 // creates it.
 func New(opts Options) (*Manager, error) {
 	m := newManager(opts)
-	own := ""
+	own, mountRoot := "", "/"
 	if !filepath.IsAbs(opts.Path) {
 		cg, err := m.host.OwnCgroups()
 		if err != nil {
 			return nil, err
 		}
 		own = cg[common.UnifiedKey]
+		// In a cgroup namespace both the mount root and /proc/self/cgroup
+		// are relative to the namespace root; with a bind-mounted
+		// sub-cgroup the mount root must be stripped from our own path.
+		mountRoot = m.host.Cgroup2MountRoot(m.mount)
 	}
-	// The cgroup2 mount's root is "/" unless in a cgroup namespace, where
-	// /proc/self/cgroup is already relative to the namespace root.
-	dir, err := common.JoinCgroupDir(m.mount, "/", own, opts.Path)
+	dir, err := common.JoinCgroupDir(m.mount, mountRoot, own, opts.Path)
 	if err != nil {
 		return nil, fmt.Errorf("cgroup v2: %w", err)
 	}

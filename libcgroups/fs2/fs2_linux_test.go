@@ -49,6 +49,21 @@ func TestPaths(t *testing.T) {
 	}
 }
 
+func TestRelativePathStripsBindMountedCgroup2Root(t *testing.T) {
+	tr := fakecg.New(t, common.Unified, nil, nil)
+	tr.SelfCgroup = "0::/docker/abc/inner\n"
+	h := tr.Host()
+	h.ReadProcSelf = func(name string) ([]byte, error) {
+		if name == "mountinfo" {
+			return []byte("30 22 0:27 /docker/abc " + tr.Root + " rw - cgroup2 cgroup2 rw\n"), nil
+		}
+		return []byte(tr.SelfCgroup), nil
+	}
+	m, err := fs2.New(fs2.Options{Host: h, Setup: common.Unified, Path: "ctr"})
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(tr.Root, "inner/ctr"), m.Dir())
+}
+
 func TestRelativePathNeedsUnifiedLine(t *testing.T) {
 	tr := fakecg.New(t, common.Hybrid, nil, nil)
 	tr.SelfCgroup = "1:pids:/\n"
