@@ -4,7 +4,8 @@
 # (same machine state, interleaved warmups), then the ratios of medians.
 #
 #   hack/bench.sh [GOCONTAINER]     # default ./gocontainer
-# Environment: BENCH_RUNS (50), BENCH_WARMUP (5), BENCH_OUT (json path),
+# Environment: BENCH_RUNS (50), BENCH_WARMUP (5), BENCH_OUT (hyperfine
+# JSON, default _build/bench.json),
 # BENCH_SKIP_BROKEN=1 to drop a runtime that cannot run the container
 # instead of failing.
 #
@@ -25,7 +26,8 @@ for tool in hyperfine jq runc; do
 done
 
 work=$(mktemp -d /tmp/gocontainer-bench.XXXXXX)
-out=${BENCH_OUT:-$work/bench.json}
+out=$(realpath -m "${BENCH_OUT:-$repo/_build/bench.json}")
+mkdir -p "$(dirname "$out")"
 cg=gocontainer-bench-$$
 # shellcheck source=hack/crun-hugetlb.sh
 source hack/crun-hugetlb.sh
@@ -39,7 +41,7 @@ cleanup() {
 	crun_hugetlb_umount || true
 	# shellcheck source=hack/cgroup-leave.sh
 	source hack/cgroup-leave.sh "$cg" >/dev/null 2>&1 || true
-	[[ -n ${BENCH_OUT:-} ]] || rm -rf "$work"
+	rm -rf "$work"
 	exit $rc
 }
 trap cleanup EXIT
@@ -99,6 +101,7 @@ jq -r '
   | (.results[] | "  \(.command | . + " " * (12 - length)) \(.median * 1000 | . * 100 | round / 100) ms  (mean \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) ms)"),
     (["runc", "crun"][] as $o
      | select($m.gocontainer != null and $m[$o] != null)
-     | "  gocontainer/\($o) = \($m.gocontainer / $m[$o] | . * 100 | round / 100)")
+     | "  gocontainer/\($o) = \($m.gocontainer / $m[$o] | . * 100 | round / 100)"),
+    (select($m.gocontainer == null) | "  (gocontainer not benchmarked: no ratios)")
 ' "$out"
 echo "raw results: $out"
