@@ -1,6 +1,7 @@
 package ocicli
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -458,4 +459,38 @@ func TestUnimplementedHandler(t *testing.T) {
 	code := ExecuteContext(t.Context(), []string{"checkpoint", "c1"}, UnimplementedHandler{}, VersionInfo{}, nil, &out, &errb)
 	require.Equal(t, 1, code)
 	require.Equal(t, "gocontainer: checkpoint: not implemented\n", errb.String())
+}
+
+func TestNewRootCommandUsableDirectly(t *testing.T) {
+	h := &recordingHandler{}
+	cmd := NewRootCommand(h, VersionInfo{Version: "x"})
+	var out strings.Builder
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"state", "c9"})
+	require.NoError(t, cmd.Execute())
+	require.Equal(t, &StateOptions{ID: "c9"}, h.calls[0].opts)
+
+	// Two trees never share option structs.
+	h2 := &recordingHandler{}
+	cmd2 := NewRootCommand(h2, VersionInfo{})
+	cmd2.SetArgs([]string{"delete", "-f", "a"})
+	require.NoError(t, cmd2.Execute())
+	cmd.SetArgs([]string{"delete", "b"})
+	require.NoError(t, cmd.Execute())
+	require.Equal(t, &DeleteOptions{ID: "a", Force: true}, h2.calls[0].opts)
+	require.Equal(t, &DeleteOptions{ID: "b"}, h.calls[1].opts)
+}
+
+type streamHandler struct{ UnimplementedHandler }
+
+func (streamHandler) State(_ context.Context, g *GlobalOptions, o *StateOptions) error {
+	_, err := g.Stdout.Write([]byte(`{"id":"` + o.ID + `"}`))
+	return err
+}
+
+func TestHandlerWritesToCommandStdout(t *testing.T) {
+	var out, errb strings.Builder
+	code := ExecuteContext(t.Context(), []string{"state", "c1"}, streamHandler{}, VersionInfo{}, nil, &out, &errb)
+	require.Equal(t, 0, code, errb.String())
+	require.Equal(t, `{"id":"c1"}`, out.String())
 }

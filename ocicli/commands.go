@@ -27,6 +27,7 @@ func (c *commands) runE(body func(ctx context.Context, cmd *cobra.Command, args 
 		if err := validateGlobals(cmd, c.g); err != nil {
 			return err
 		}
+		c.g.Stdin, c.g.Stdout, c.g.Stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
 		return body(cmd.Context(), cmd, args)
 	}
 }

@@ -50,8 +50,9 @@ type GlobalOptions struct {
 	// looked up on $PATH); it is accepted so old callers keep working.
 	Criu string
 
-	// Stdin, Stdout and Stderr are the streams of the command (os.Std* under
-	// Execute, buffers in tests). Output such as state JSON goes to Stdout.
+	// Stdin, Stdout and Stderr are the cobra command's streams (os.Std*
+	// under Execute, whatever SetIn/SetOut/SetErr set otherwise). Output
+	// such as state JSON goes to Stdout.
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
@@ -327,7 +328,8 @@ type DefaultRooter interface {
 // command's error in its own log (containerd and conmon read the last
 // "error" entry of the --log file). Execute calls it with the parsed global
 // options before printing the error to stderr; it should not print to
-// stderr itself.
+// stderr itself. When the error is about a global flag, g holds that flag's
+// unchecked value, so the logger must cope with, e.g., an unknown LogFormat.
 type ErrorLogger interface {
 	LogError(g *GlobalOptions, err error)
 }

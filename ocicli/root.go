@@ -70,7 +70,6 @@ func ExecuteContext(ctx context.Context, args []string, h Handler, v VersionInfo
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	g.Stdin, g.Stdout, g.Stderr = stdin, stdout, stderr
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
