@@ -90,7 +90,8 @@ func helper(bundle string) error {
 		return err
 	}
 	rootfs := filepath.Join(bundle, "rootfs")
-	o := Options{Spec: &spec, Rootfs: rootfs, Bundle: bundle, NoPivot: os.Getenv("HELPER_NOPIVOT") == "1"}
+	o := Options{Spec: &spec, Rootfs: rootfs, Bundle: bundle, NoPivot: os.Getenv("HELPER_NOPIVOT") == "1",
+		InUserNS: os.Getenv("HELPER_USERNS") == "1"}
 	s := lsys.NewLinux()
 	if err := Prepare(s, o); err != nil {
 		return fmt.Errorf("prepare: %w", err)
@@ -235,9 +236,15 @@ func TestIntegrationPrepareShowsContainerView(t *testing.T) {
 		name     string
 		noPivot  bool
 		cgroupns bool
+		userns   bool
 	}{
-		{"pivot_root with cgroupns", false, true},
-		{"no-pivot without cgroupns", true, false},
+		{"pivot_root with cgroupns", false, true, false},
+		{"no-pivot without cgroupns", true, false, false},
+		// In a user namespace: devices are bind mounts, sysfs and the v1
+		// cgroup hierarchies cannot be mounted (binds instead), inherited
+		// mount flags are locked and host mounts cannot be unmounted.
+		{"userns pivot_root", false, true, true},
+		{"userns no-pivot", true, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bundle := buildBundle(t, tc.cgroupns)
@@ -253,6 +260,15 @@ func TestIntegrationPrepareShowsContainerView(t *testing.T) {
 				flags |= unix.CLONE_NEWCGROUP
 			}
 			cmd.SysProcAttr = &stdsyscall.SysProcAttr{Cloneflags: flags}
+			if tc.userns {
+				cmd.Env = append(cmd.Env, "HELPER_USERNS=1")
+				cmd.SysProcAttr.Cloneflags |= unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWIPC
+				// Host root mapped to container root keeps file access
+				// simple while the kernel still applies every userns
+				// restriction (no mknod, locked mounts).
+				cmd.SysProcAttr.UidMappings = []stdsyscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
+				cmd.SysProcAttr.GidMappings = []stdsyscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
+			}
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			require.NoError(t, cmd.Run(), "helper failed: %s", stderr.String())
