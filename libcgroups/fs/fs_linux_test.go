@@ -262,3 +262,19 @@ func TestOOMKillCount(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 3, n)
 }
+
+func TestFreezerStateOfMissingCgroup(t *testing.T) {
+	tr := fakecg.New(t, common.Legacy, nil, nil)
+	m := newManager(t, tr, "/ctr")
+	_, err := m.FreezerState()
+	require.ErrorIs(t, err, common.ErrNotExist)
+}
+
+func TestKillOnEmptyCgroupLeavesItThawed(t *testing.T) {
+	tr := fakecg.New(t, common.Legacy, nil, nil)
+	m := newManager(t, tr, "/ctr")
+	require.NoError(t, m.Apply(-1)) // empty: no real process is ever signalled
+	require.NoError(t, m.Kill(15))
+	require.Equal(t, "THAWED", fakecg.Read(t, filepath.Join(m.Path("freezer"), "freezer.state")))
+	require.Error(t, newManager(t, tr, "/missing").Kill(15), "a missing cgroup cannot be frozen or listed")
+}
