@@ -311,6 +311,10 @@ func TestHandlerErrorsAndExitCodes(t *testing.T) {
 	require.Equal(t, 255, r.code)
 	require.Equal(t, "gocontainer: exec failed: no such file\n", r.stderr)
 
+	r = runCLI(t, &recordingHandler{err: &ExitError{Code: 0, Err: errors.New("half failed")}}, "exec", "c1", "x")
+	require.Equal(t, 1, r.code, "a printed error never exits 0")
+	require.Equal(t, "gocontainer: half failed\n", r.stderr)
+
 	// A multi-line error is folded into one line.
 	r = runCLI(t, &recordingHandler{err: errors.New("hook failed:\nline two\n")}, "start", "c1")
 	require.Equal(t, "gocontainer: hook failed: line two\n", r.stderr)

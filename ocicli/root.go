@@ -23,7 +23,8 @@ const ProgramName = "gocontainer"
 type ExitError struct {
 	Code int
 	// Err, when set, is printed like any other error (for example runc
-	// exits 255 when exec fails before the process starts).
+	// exits 255 when exec fails before the process starts); a Code of 0
+	// then becomes 1.
 	Err error
 }
 
@@ -85,7 +86,8 @@ func ExecuteContext(ctx context.Context, args []string, h Handler, v VersionInfo
 	// of a hook, for example); callers parse the first line only.
 	msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
 	fmt.Fprintf(stderr, "%s: %s\n", ProgramName, msg)
-	if exit != nil {
+	// An error that was printed never exits 0.
+	if exit != nil && exit.Code != 0 {
 		return exit.Code
 	}
 	return 1
