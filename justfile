@@ -20,7 +20,11 @@ test-unit:
     hack/test-unit.sh
 
 # runtime-tools validation (tests/oci/list.txt) against ./gocontainer.
-test-oci: build
+# The suite is built first so a broken runtime build still shows the
+# harness builds.
+test-oci:
+    hack/oci-build.sh
+    just build
     hack/oci-test.sh ./gocontainer
 
 # Same list against Debian's runc: checks the harness itself.

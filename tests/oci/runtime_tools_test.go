@@ -44,15 +44,19 @@ type harness struct {
 
 // result is one validation program's outcome.
 type result struct {
-	Name     string  `json:"name"`
-	Status   string  `json:"status"` // pass, fail or timeout
-	Reason   string  `json:"reason,omitempty"`
-	Seconds  float64 `json:"seconds"`
-	Planned  int     `json:"planned"`
-	Passed   int     `json:"passed"`
-	Failed   int     `json:"failed"`
-	Output   string  `json:"-"`
-	TAPError error   `json:"-"`
+	Name    string  `json:"name"`
+	Status  string  `json:"status"` // pass, fail or timeout
+	Reason  string  `json:"reason,omitempty"`
+	Seconds float64 `json:"seconds"`
+	Planned int     `json:"planned"`
+	Passed  int     `json:"passed"`
+	Failed  int     `json:"failed"`
+	// Failures are all "not ok" lines and orphan error diagnostics;
+	// CleanExit is whether the program exited 0 within its timeout.
+	Failures  []string `json:"failures,omitempty"`
+	CleanExit bool     `json:"-"`
+	Output    string   `json:"-"`
+	TAPError  error    `json:"-"`
 }
 
 func newHarness(t *testing.T) *harness {
@@ -147,6 +151,8 @@ func (h *harness) run(name string) (res result) {
 	}
 	tap := ParseTAP(stdout.String())
 	res.Planned, res.Passed, res.Failed = tap.Planned, tap.Passed, tap.Failed
+	res.Failures = tap.Failures
+	res.CleanExit = runErr == nil && ctx.Err() == nil
 	res.TAPError = tap.Err()
 
 	switch {
@@ -182,13 +188,23 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-// readList reads program names, one per line; '#' starts a comment.
-func readList(t *testing.T, path string) []string {
+// listEntry is one line of list.txt: a program name and, optionally,
+// "xfail: TEXT" when the program is known to fail for a reason that is
+// not the runtime's (see list.txt). Such an entry passes only when the
+// program exits 0 and every failure it reports contains TEXT; it fails
+// when the program passes, so a stale xfail is noticed.
+type listEntry struct {
+	Name  string
+	XFail string
+}
+
+// readList reads list entries, one per line; '#' starts a comment.
+func readList(t *testing.T, path string) []listEntry {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err, "open program list")
 	defer f.Close()
-	var names []string
+	var entries []listEntry
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
@@ -200,14 +216,39 @@ func readList(t *testing.T, path string) []string {
 		if line == "" {
 			continue
 		}
-		require.NotContains(t, line, "/", "%s:%d: program name %q must be a bare name", path, n, line)
-		require.False(t, seen[line], "%s:%d: program %q listed twice", path, n, line)
-		seen[line] = true
-		names = append(names, line)
+		var e listEntry
+		name, rest, hasRest := strings.Cut(line, " ")
+		e.Name = name
+		if hasRest {
+			x, ok := strings.CutPrefix(strings.TrimSpace(rest), "xfail:")
+			require.True(t, ok, "%s:%d: after the program name only \"xfail: TEXT\" may follow, got %q", path, n, rest)
+			e.XFail = strings.TrimSpace(x)
+			require.NotEmpty(t, e.XFail, "%s:%d: xfail needs the failure text it expects", path, n)
+		}
+		require.NotContains(t, e.Name, "/", "%s:%d: program name %q must be a bare name", path, n, e.Name)
+		require.False(t, seen[e.Name], "%s:%d: program %q listed twice", path, n, e.Name)
+		seen[e.Name] = true
+		entries = append(entries, e)
 	}
 	require.NoError(t, sc.Err(), "read %s", path)
-	require.NotEmpty(t, names, "%s lists no programs", path)
-	return names
+	require.NotEmpty(t, entries, "%s lists no programs", path)
+	return entries
+}
+
+// judgeXFail says whether a result is exactly the listed expected failure.
+func judgeXFail(res result, xfail string) error {
+	if res.Status == "pass" {
+		return fmt.Errorf("passed, but list.txt expects it to fail with %q: remove the xfail", xfail)
+	}
+	if !res.CleanExit || len(res.Failures) == 0 {
+		return fmt.Errorf("%s: %s (expected only failures containing %q)", res.Status, res.Reason, xfail)
+	}
+	for _, f := range res.Failures {
+		if !strings.Contains(f, xfail) {
+			return fmt.Errorf("unexpected failure %q (expected only failures containing %q)", f, xfail)
+		}
+	}
+	return nil
 }
 
 // TestRuntimeTools runs the programs named in list.txt (or $OCI_LIST)
@@ -215,14 +256,22 @@ func readList(t *testing.T, path string) []string {
 // "not ok" line, a TAP plan mismatch, a non-zero exit or a timeout.
 func TestRuntimeTools(t *testing.T) {
 	h := newHarness(t)
-	names := readList(t, envOr(envList, "list.txt"))
-	t.Logf("runtime %s (%s), %d programs, timeout %s each, TAP in %s", h.name, h.runtime, len(names), h.timeout, h.results)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			res := h.run(name)
+	entries := readList(t, envOr(envList, "list.txt"))
+	t.Logf("runtime %s (%s), %d programs, timeout %s each, TAP in %s", h.name, h.runtime, len(entries), h.timeout, h.results)
+	for _, e := range entries {
+		t.Run(e.Name, func(t *testing.T) {
+			res := h.run(e.Name)
+			if e.XFail != "" {
+				if err := judgeXFail(res, e.XFail); err != nil {
+					t.Logf("TAP output of %s:\n%s", e.Name, res.Output)
+					t.Fatalf("%s: %v", e.Name, err)
+				}
+				t.Logf("expected failure (list.txt xfail): %s", res.Reason)
+				return
+			}
 			if res.Status != "pass" {
-				t.Logf("TAP output of %s:\n%s", name, res.Output)
-				t.Fatalf("%s: %s: %s", name, res.Status, res.Reason)
+				t.Logf("TAP output of %s:\n%s", e.Name, res.Output)
+				t.Fatalf("%s: %s: %s", e.Name, res.Status, res.Reason)
 			}
 			t.Logf("%d/%d ok in %.1fs", res.Passed, res.Passed+res.Failed, res.Seconds)
 		})
