@@ -17,8 +17,8 @@ import (
 // Finalize runs after Pivot, when paths are container paths: it remounts
 // read-only the tmpfs and /dev mounts that asked for "ro" (they were mounted
 // rw so devices and tmpcopyup could be written), applies
-// linux.readonlyPaths and linux.maskedPaths, and finally remounts "/"
-// read-only when root.readonly is set.
+// linux.readonlyPaths and linux.maskedPaths, remounts "/" read-only when
+// root.readonly is set, and last applies linux.rootfsPropagation to "/".
 //
 // The caller must write sysctls and set up /dev/console before Finalize:
 // /proc/sys and /dev may be read-only afterwards.
@@ -71,6 +71,19 @@ func Finalize(s Syscall, o Options) error {
 	if o.Spec.Root != nil && o.Spec.Root.Readonly {
 		if err := st.readonlyRoot(); err != nil {
 			return err
+		}
+	}
+	// linux.rootfsPropagation applies to the container's own "/" (before
+	// the switch "/" was the host's root mount), and comes last: an
+	// unbindable "/" would make the read-only path binds above fail.
+	flags, set, err := rootPropagation(st.rootfsPropagation())
+	if err != nil {
+		return err
+	}
+	if set {
+		st.log.Debug("apply root propagation", zap.String("flags", lsys.MountFlagsString(flags)))
+		if err := st.s.Mount("", lsys.FdPath(int(root.Fd())), "", flags, ""); err != nil {
+			return fmt.Errorf("apply linux.rootfsPropagation %q to / (flags %#x): %w", st.rootfsPropagation(), flags, err)
 		}
 	}
 	return nil

@@ -50,6 +50,7 @@ type report struct {
 	CopyUp            string // /copydir/sub/file after a tmpcopyup tmpfs
 	CopyUpLink        string
 	CopyUpMagic       int64
+	Propagation       string // runtime-tools' rootfsPropagation probe result
 }
 
 func errString(err error) string {
@@ -115,6 +116,15 @@ func helper(bundle string) error {
 	if err := Finalize(s, o); err != nil {
 		return fmt.Errorf("finalize: %w", err)
 	}
+	var r2 report
+	if spec.Linux.RootfsPropagation != "" {
+		p, err := probePropagation()
+		if err != nil {
+			return fmt.Errorf("propagation probe: %w", err)
+		}
+		r2.Propagation = p
+		return json.NewEncoder(os.Stdout).Encode(r2)
+	}
 
 	r.ProcMagic = statfsType("/proc")
 	r.SysMagic = statfsType("/sys")
@@ -179,6 +189,69 @@ func helper(bundle string) error {
 		r.Mountpoints = append(r.Mountpoints, m.Mountpoint)
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// probePropagation does what runtime-tools' runtimetest does for
+// linux.rootfsPropagation: bind "/" recursively somewhere, mount something
+// under "/" afterwards and see whether it shows up in the bind.
+func probePropagation() (string, error) {
+	for _, d := range []string{"/target", "/mnt-point", "/testdir"} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return "", err
+		}
+	}
+	if err := os.WriteFile("/testdir/example", nil, 0o644); err != nil {
+		return "", err
+	}
+	err := unix.Mount("/", "/target", "", unix.MS_BIND|unix.MS_REC, "")
+	if errors.Is(err, unix.EINVAL) {
+		return "unbindable", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := unix.Mount("/testdir", "/mnt-point", "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return "", err
+	}
+	if _, err := os.Stat("/target/mnt-point/example"); err == nil {
+		return "exposed", nil
+	}
+	return "not exposed", nil
+}
+
+func TestIntegrationRootfsPropagation(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates mount namespaces and mounts")
+	}
+	for prop, want := range map[string]string{
+		"shared": "exposed", "rshared": "exposed", "slave": "not exposed", "private": "not exposed",
+		"rprivate": "not exposed", "unbindable": "unbindable",
+	} {
+		t.Run(prop, func(t *testing.T) {
+			bundle := buildBundle(t, false)
+			var spec specs.Spec
+			data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(data, &spec))
+			spec.Root.Readonly = false
+			spec.Linux.RootfsPropagation = prop
+			data, err = json.Marshal(spec)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644))
+
+			exe, err := os.Executable()
+			require.NoError(t, err)
+			cmd := exec.Command(exe)
+			cmd.Env = append(os.Environ(), helperEnv+"="+bundle)
+			cmd.SysProcAttr = &stdsyscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Run(), "helper failed: %s", stderr.String())
+			var r report
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &r), "helper output: %s", stdout.String())
+			require.Equal(t, want, r.Propagation)
+		})
+	}
 }
 
 func buildBundle(t *testing.T, cgroupns bool) string {

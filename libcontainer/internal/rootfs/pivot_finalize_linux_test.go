@@ -31,14 +31,27 @@ func TestPivotRootSequence(t *testing.T) {
 	}, fake.CallStrings())
 }
 
-func TestPivotAppliesRootfsPropagationAfterSwitch(t *testing.T) {
+func TestFinalizeAppliesRootfsPropagationLast(t *testing.T) {
 	f := newFixture(t)
-	fake := &lsys.Fake{}
 	spec := specWith()
+	spec.Root.Readonly = true
 	spec.Linux.RootfsPropagation = "shared"
+	require.NoError(t, Finalize(f.fake, f.opts(spec)))
+	require.Equal(t, []string{
+		`mount("", "/", "", MS_RDONLY|MS_REMOUNT|MS_BIND, "")`,
+		`mount("", "/", "", MS_SHARED, "")`,
+	}, f.fake.CallStrings())
+
+	f.fake.Reset()
+	spec.Linux.RootfsPropagation = "unbindable"
+	require.NoError(t, Finalize(f.fake, f.opts(spec)))
+	calls := f.fake.CallStrings()
+	require.Equal(t, `mount("", "/", "", MS_UNBINDABLE, "")`, calls[len(calls)-1])
+
+	// Pivot leaves propagation alone.
+	fake := &lsys.Fake{}
 	require.NoError(t, Pivot(fake, f.opts(spec)))
-	calls := fake.CallStrings()
-	require.Equal(t, `mount("", "/", "", MS_SHARED, "")`, calls[len(calls)-1])
+	require.NotContains(t, fake.CallStrings(), `mount("", "/", "", MS_UNBINDABLE, "")`)
 }
 
 func TestPivotNoPivotMovesRootAndDetachesHostProcSys(t *testing.T) {

@@ -12,10 +12,9 @@ import (
 
 // Pivot makes the prepared rootfs the process's root: pivot_root(".", ".")
 // and a lazy unmount of the old root; with NoPivot, MS_MOVE of the rootfs
-// onto "/" and chroot; without a mount namespace, a plain chroot. It then
-// applies linux.rootfsPropagation to the new "/" (it must be done after the
-// switch: before it, "/" is still the host's root mount). On return the cwd
-// is "/".
+// onto "/" and chroot; without a mount namespace, a plain chroot. On return
+// the cwd is "/". linux.rootfsPropagation is applied to the new "/" by
+// Finalize.
 func Pivot(s Syscall, o Options) error {
 	st, err := newSetup(s, o)
 	if err != nil {
@@ -32,19 +31,7 @@ func Pivot(s Syscall, o Options) error {
 	} else {
 		err = st.pivotRoot()
 	}
-	if err != nil {
-		return err
-	}
-	flags, set, err := rootPropagation(st.rootfsPropagation())
-	if err != nil {
-		return err
-	}
-	if set {
-		if err := st.s.Mount("", "/", "", flags, ""); err != nil {
-			return fmt.Errorf("apply linux.rootfsPropagation %q to / (flags %#x): %w", st.rootfsPropagation(), flags, err)
-		}
-	}
-	return nil
+	return err
 }
 
 // pivotRoot uses pivot_root(".", ".") so no put_old directory is needed in

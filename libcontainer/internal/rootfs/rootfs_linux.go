@@ -134,13 +134,33 @@ func (st *setup) rootfsPropagation() string {
 	return st.o.Spec.Linux.RootfsPropagation
 }
 
+// prepareRootPropagation is the propagation given to the whole inherited
+// tree before anything is mounted (youki's mapping): shared and private are
+// kept (recursively) so rshared volumes can still propagate to the host;
+// everything else is rslave. "unbindable" is not applied here because the
+// rootfs bind below would then fail; Pivot applies the exact
+// linux.rootfsPropagation to the new "/".
+func prepareRootPropagation(s string) (uintptr, error) {
+	flags, set, err := rootPropagation(s)
+	if err != nil || !set {
+		return flags, err
+	}
+	switch {
+	case flags&unix.MS_SHARED != 0:
+		return unix.MS_SHARED | unix.MS_REC, nil
+	case flags&unix.MS_PRIVATE != 0:
+		return unix.MS_PRIVATE | unix.MS_REC, nil
+	}
+	return unix.MS_SLAVE | unix.MS_REC, nil
+}
+
 // prepareRoot follows runc's prepareRoot: make "/" rslave (or the requested
 // propagation) so nothing we do propagates to the host, make the rootfs's
 // parent mount private if it is shared (pivot_root refuses a shared parent,
 // and our rootfs bind would otherwise propagate to the host's peers), then
 // bind the rootfs onto itself so it is a mount point pivot_root can use.
 func (st *setup) prepareRoot() error {
-	flags, _, err := rootPropagation(st.rootfsPropagation())
+	flags, err := prepareRootPropagation(st.rootfsPropagation())
 	if err != nil {
 		return err
 	}

@@ -320,6 +320,16 @@ func TestPrepareRootfsPropagation(t *testing.T) {
 	calls := prepareCalls(t, f, f.opts(spec))
 	require.Equal(t, `mount("", "/", "", MS_REC|MS_SHARED, "")`, calls[0])
 
+	for prop, want := range map[string]string{
+		"shared": "MS_REC|MS_SHARED", "private": "MS_REC|MS_PRIVATE", "rprivate": "MS_REC|MS_PRIVATE",
+		"slave": "MS_REC|MS_SLAVE", "unbindable": "MS_REC|MS_SLAVE", "runbindable": "MS_REC|MS_SLAVE",
+	} {
+		f.fake.Reset()
+		spec.Linux.RootfsPropagation = prop
+		calls := prepareCalls(t, f, f.opts(spec))
+		require.Equal(t, `mount("", "/", "", `+want+`, "")`, calls[0], prop)
+	}
+
 	spec.Linux.RootfsPropagation = "weird"
 	require.ErrorContains(t, Prepare(&lsys.Fake{Root: f.rootfs}, f.opts(spec)), `unknown propagation "weird"`)
 }
