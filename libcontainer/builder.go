@@ -1,0 +1,98 @@
+package libcontainer
+
+import (
+	"os"
+
+	"go.uber.org/zap"
+)
+
+// ContainerBuilder holds what every way of starting a process in a
+// container needs. Use AsInit for a new container (create, run).
+type ContainerBuilder struct {
+	id            string
+	root          string
+	pidFile       string
+	consoleSocket string
+	preserveFDs   int
+	stdin         *os.File
+	stdout        *os.File
+	stderr        *os.File
+	logger        *zap.Logger
+	logLevel      string
+}
+
+// NewContainerBuilder starts a builder for container id under the state
+// root directory (e.g. /run/gocontainer).
+func NewContainerBuilder(id, root string) *ContainerBuilder {
+	return &ContainerBuilder{
+		id: id, root: root,
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		logger: zap.NewNop(),
+	}
+}
+
+// WithPidFile makes create write the init's pid (no newline) to path.
+func (b *ContainerBuilder) WithPidFile(path string) *ContainerBuilder {
+	b.pidFile = path
+	return b
+}
+
+// WithConsoleSocket sets the unix socket that receives the pty master.
+func (b *ContainerBuilder) WithConsoleSocket(path string) *ContainerBuilder {
+	b.consoleSocket = path
+	return b
+}
+
+// WithPreserveFDs passes fds 3 .. 3+n-1 of the caller into the container.
+func (b *ContainerBuilder) WithPreserveFDs(n int) *ContainerBuilder {
+	b.preserveFDs = n
+	return b
+}
+
+// WithStdio sets the files the container process gets as fds 0, 1 and 2
+// (default: the caller's own).
+func (b *ContainerBuilder) WithStdio(stdin, stdout, stderr *os.File) *ContainerBuilder {
+	b.stdin, b.stdout, b.stderr = stdin, stdout, stderr
+	return b
+}
+
+// WithLogger sets the logger; level is handed to the init ("debug" makes
+// the init forward its debug lines).
+func (b *ContainerBuilder) WithLogger(l *zap.Logger, level string) *ContainerBuilder {
+	b.logger, b.logLevel = l, level
+	return b
+}
+
+// AsInit turns the builder into one for a new container from bundle.
+func (b *ContainerBuilder) AsInit(bundle string) *InitContainerBuilder {
+	return &InitContainerBuilder{base: b, bundle: bundle}
+}
+
+// InitContainerBuilder creates a new container (the create command).
+type InitContainerBuilder struct {
+	base         *ContainerBuilder
+	bundle       string
+	noPivot      bool
+	noNewKeyring bool
+	systemd      bool
+}
+
+// WithNoPivot uses MS_MOVE and chroot instead of pivot_root (for rootfs on
+// ramfs, where pivot_root is impossible).
+func (ib *InitContainerBuilder) WithNoPivot(v bool) *InitContainerBuilder {
+	ib.noPivot = v
+	return ib
+}
+
+// WithNoNewKeyring keeps the caller's session keyring instead of creating
+// one per container.
+func (ib *InitContainerBuilder) WithNoNewKeyring(v bool) *InitContainerBuilder {
+	ib.noNewKeyring = v
+	return ib
+}
+
+// WithSystemd selects the systemd cgroup driver.
+func (ib *InitContainerBuilder) WithSystemd(v bool) *InitContainerBuilder {
+	ib.systemd = v
+	return ib
+}

@@ -1,0 +1,341 @@
+package libcontainer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/gocontainer/gocontainer/libcgroups"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
+)
+
+// killTimeout bounds how long delete waits for a SIGKILLed init to go.
+const killTimeout = 10 * time.Second
+
+// Container is a container recorded under a state root.
+type Container struct {
+	root   string
+	dir    string
+	state  *State
+	logger *zap.Logger
+}
+
+// Load reads container id from the state root. A container whose create
+// was killed before it wrote any state still loads (as stopped), so that
+// delete can remove it.
+func Load(root, id string, logger *zap.Logger) (*Container, error) {
+	if err := validate.ID(id); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	dir := filepath.Join(root, id)
+	st, err := loadState(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(dir); serr != nil {
+			return nil, fmt.Errorf("container %q: %w", id, ErrNotExist)
+		}
+		st, err = &State{ID: id}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Container{root: root, dir: dir, state: st, logger: logger}, nil
+}
+
+// List returns the ids of the containers under root, sorted.
+func List(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() && validate.ID(e.Name()) == nil {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// ID is the container id.
+func (c *Container) ID() string { return c.state.ID }
+
+// State returns the recorded state.
+func (c *Container) State() *State { return c.state }
+
+// Status derives the container's status from its init process and the
+// start barrier.
+func (c *Container) Status() Status {
+	s := c.state
+	if !alive(s.InitPid, s.InitStart) {
+		return StatusStopped
+	}
+	if !s.InitReady {
+		return StatusCreating
+	}
+	if _, err := os.Lstat(filepath.Join(c.dir, execFifo)); err == nil {
+		return StatusCreated
+	}
+	if cg, err := c.cgroup(); err == nil {
+		if fs, err := cg.FreezerState(); err == nil && fs == libcgroups.Frozen {
+			return StatusPaused
+		}
+	}
+	return StatusRunning
+}
+
+// OCIState is the runtime-spec state document.
+func (c *Container) OCIState() specs.State {
+	return c.state.ociState(c.Status())
+}
+
+func (c *Container) lock() (*os.File, error) {
+	f, err := lockDir(c.dir)
+	if errors.Is(err, ErrNotExist) {
+		return nil, fmt.Errorf("container %q: %w", c.state.ID, ErrNotExist)
+	}
+	return f, err
+}
+
+func (c *Container) cgroup() (libcgroups.Manager, error) {
+	return libcgroups.Load(libcgroups.Config{
+		Path: c.state.CgroupsPath, Name: c.state.ID, Systemd: c.state.UseSystemd, Logger: c.logger,
+	}, c.state.CgroupPaths)
+}
+
+// Start releases the init from the start barrier and runs the poststart
+// hooks.
+func (c *Container) Start(ctx context.Context) error {
+	l, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if st := c.Status(); st != StatusCreated {
+		return fmt.Errorf("cannot start a container that is %s: %w", st, ErrNotCreated)
+	}
+	fifoPath := filepath.Join(c.dir, execFifo)
+	fifo, err := unix.Open(fifoPath, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &os.PathError{Op: "open", Path: fifoPath, Err: err}
+	}
+	defer unix.Close(fifo)
+	if err := c.awaitInit(fifo); err != nil {
+		return err
+	}
+	if err := os.Remove(fifoPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if h := c.state.Hooks; h != nil && len(h.Poststart) > 0 {
+		st, err := json.Marshal(c.state.ociState(StatusRunning))
+		if err != nil {
+			return err
+		}
+		// Per runtime-spec a failing poststart hook is only a warning; the
+		// remaining hooks still run.
+		_ = hooks.RunAll(ctx, h.Poststart, st, "poststart", c.logger)
+	}
+	return nil
+}
+
+// awaitInit waits until the init has written its byte to the fifo, or
+// has died. The fifo was opened non-blocking, so its open cannot hang on an
+// init that is gone; a pidfd notices the death.
+func (c *Container) awaitInit(fifo int) error {
+	pidfd, err := unix.PidfdOpen(c.state.InitPid, 0)
+	if err != nil {
+		return fmt.Errorf("container init: %w", os.NewSyscallError("pidfd_open", err))
+	}
+	defer unix.Close(pidfd)
+	// The pid could have been reused between the status check and
+	// pidfd_open: check it still is the init.
+	if !alive(c.state.InitPid, c.state.InitStart) {
+		return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
+	}
+	fds := []unix.PollFd{{Fd: int32(fifo), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			return os.NewSyscallError("poll", err)
+		}
+		if fds[0].Revents&(unix.POLLIN|unix.POLLHUP) != 0 {
+			var b [1]byte
+			n, err := unix.Read(fifo, b[:])
+			if n == 1 {
+				return nil
+			}
+			if err == unix.EAGAIN {
+				continue
+			}
+			return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
+		}
+		if fds[1].Revents != 0 {
+			return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
+		}
+	}
+}
+
+// Kill sends sig to the init, or with all to every process of the
+// container.
+func (c *Container) Kill(sig unix.Signal, all bool) error {
+	l, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if st := c.Status(); st == StatusStopped {
+		return fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+	}
+	if all {
+		return c.signalAll(sig)
+	}
+	return c.signalInit(sig)
+}
+
+func (c *Container) signalInit(sig unix.Signal) error {
+	// A pidfd pins the process: once it is open and the start time still
+	// matches, the signal cannot reach a reused pid.
+	pidfd, err := unix.PidfdOpen(c.state.InitPid, 0)
+	if err != nil {
+		if err == unix.ESRCH {
+			return fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+		}
+		return os.NewSyscallError("pidfd_open", err)
+	}
+	defer unix.Close(pidfd)
+	if !alive(c.state.InitPid, c.state.InitStart) {
+		return fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+	}
+	if err := unix.PidfdSendSignal(pidfd, sig, nil, 0); err != nil {
+		return fmt.Errorf("signal container init: %w", os.NewSyscallError("pidfd_send_signal", err))
+	}
+	return nil
+}
+
+// signalAll signals the init and every process in the container's cgroup.
+func (c *Container) signalAll(sig unix.Signal) error {
+	cg, err := c.cgroup()
+	if err != nil {
+		return err
+	}
+	if err := c.signalInit(sig); err != nil && !errors.Is(err, ErrNotRunning) {
+		return err
+	}
+	pids, err := cg.AllPids()
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		if err := unix.Kill(pid, sig); err != nil && err != unix.ESRCH {
+			return fmt.Errorf("signal pid %d: %w", pid, err)
+		}
+	}
+	return nil
+}
+
+// Delete removes a stopped or created container; force kills a running
+// one first. Whatever create got to is cleaned up, even a create that was
+// killed half way.
+func (c *Container) Delete(ctx context.Context, force bool) error {
+	l, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	st := c.Status()
+	switch st {
+	case StatusStopped:
+	case StatusCreated, StatusCreating:
+		// Never started: nothing of the user's runs yet (runc deletes a
+		// created container without --force too).
+	default:
+		if !force {
+			return fmt.Errorf("cannot delete container %q that is %s: %w (use --force)", c.state.ID, st, ErrRunning)
+		}
+	}
+	if err := c.destroy(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Container) destroy(ctx context.Context) error {
+	s := c.state
+	if alive(s.InitPid, s.InitStart) {
+		if err := c.signalAll(unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
+			c.logger.Warn("kill container processes", zap.Error(err))
+		}
+		if !waitGone(s.InitPid, s.InitStart, killTimeout) {
+			return fmt.Errorf("container init %d did not exit after SIGKILL", s.InitPid)
+		}
+	}
+	if s.CgroupPaths != nil || s.CgroupsPath != "" {
+		cg, err := c.cgroup()
+		if err == nil {
+			// Processes outside the init's pid namespace may remain.
+			if pids, perr := cg.AllPids(); perr == nil {
+				for _, pid := range pids {
+					_ = unix.Kill(pid, unix.SIGKILL)
+				}
+			}
+			err = cg.Destroy()
+		}
+		if err != nil {
+			return fmt.Errorf("remove cgroup: %w", err)
+		}
+	}
+	if s.Hooks != nil && len(s.Hooks.Poststop) > 0 && s.InitReady {
+		raw, err := json.Marshal(s.ociState(StatusStopped))
+		if err == nil {
+			// Per runtime-spec a poststop failure is only a warning.
+			_ = hooks.RunAll(ctx, s.Hooks.Poststop, raw, "poststop", c.logger)
+		}
+	}
+	if err := os.RemoveAll(c.dir); err != nil {
+		return fmt.Errorf("remove state directory: %w", err)
+	}
+	return nil
+}
+
+// Wait waits for the init to exit and returns its exit code in the shell's
+// convention (128+signal when killed). Only the process that created the
+// container (and so adopted its init) can wait for it.
+func (c *Container) Wait() (int, error) {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(c.state.InitPid, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, os.NewSyscallError("wait4", err)
+		}
+		break
+	}
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus(), nil
+	case ws.Signaled():
+		return 128 + int(ws.Signal()), nil
+	}
+	return -1, fmt.Errorf("container init: unexpected wait status %#x", uint32(ws))
+}

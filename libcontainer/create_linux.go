@@ -1,0 +1,519 @@
+package libcontainer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/gocontainer/gocontainer/libcgroups"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/exeseal"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/nsexec"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
+)
+
+// initConfig is everything the container init needs, sent as the first
+// Go-side message.
+type initConfig struct {
+	ID           string      `json:"id"`
+	Spec         *specs.Spec `json:"spec"`
+	Bundle       string      `json:"bundle"`
+	Rootfs       string      `json:"rootfs"`
+	NoPivot      bool        `json:"no_pivot"`
+	NoNewKeyring bool        `json:"no_new_keyring"`
+	PreserveFDs  int         `json:"preserve_fds"`
+	// FifoFD is the init's O_PATH handle on exec.fifo.
+	FifoFD int `json:"fifo_fd"`
+	// InitPid is the init's pid as the runtime sees it, for hook state.
+	InitPid  int    `json:"init_pid"`
+	UserNS   bool   `json:"user_ns"`
+	LogLevel string `json:"log_level"`
+}
+
+// Build creates the container: it validates the bundle, starts the init,
+// lets it set everything up, and returns once the init waits on the start
+// barrier. On any error nothing is left behind: no state directory, cgroup,
+// mount or process.
+func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
+	b := ib.base
+	log := b.logger
+	if err := validate.ID(b.id); err != nil {
+		return nil, err
+	}
+	bundle, err := filepath.Abs(ib.bundle)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", ib.bundle, err)
+	}
+	spec, err := validate.LoadBundle(bundle)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate.Spec(spec, bundle); err != nil {
+		return nil, err
+	}
+	rootfs := spec.Root.Path
+	if !filepath.IsAbs(rootfs) {
+		rootfs = filepath.Join(bundle, rootfs)
+	}
+	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
+		return nil, fmt.Errorf("root.path: %w", err)
+	}
+	if spec.Process != nil && spec.Process.Terminal && b.consoleSocket == "" {
+		return nil, errors.New("process.terminal is true: --console-socket is required to receive the terminal")
+	}
+
+	if err := os.MkdirAll(b.root, 0o700); err != nil {
+		return nil, fmt.Errorf("state root: %w", err)
+	}
+	dir := filepath.Join(b.root, b.id)
+	if err := os.Mkdir(dir, 0o711); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("container %q: %w", b.id, ErrExist)
+		}
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	defer lock.Close()
+
+	c := &create{ib: ib, spec: spec, bundle: bundle, rootfs: rootfs, dir: dir, log: log}
+	if err := c.run(ctx); err != nil {
+		c.cleanup()
+		return nil, err
+	}
+	return &Container{root: b.root, dir: dir, state: c.state, logger: log}, nil
+}
+
+// create is one run of Build; cleanup undoes whatever it got to.
+type create struct {
+	ib     *InitContainerBuilder
+	spec   *specs.Spec
+	bundle string
+	rootfs string
+	dir    string
+	log    *zap.Logger
+
+	state  *State
+	cgroup libcgroups.Manager
+	cmd    *exec.Cmd
+	// initPid is set once the C stage reports the init's pid.
+	initPid int
+}
+
+func (c *create) run(ctx context.Context) error {
+	b := c.ib.base
+	spec := c.spec
+	c.state = &State{
+		OCIVersion:  spec.Version,
+		ID:          b.id,
+		Bundle:      c.bundle,
+		Rootfs:      c.rootfs,
+		Annotations: spec.Annotations,
+		Created:     time.Now().UTC(),
+		Owner:       "root",
+		UseSystemd:  c.ib.systemd,
+		Hooks:       spec.Hooks,
+		Process:     spec.Process,
+	}
+	if spec.Linux != nil {
+		c.state.CgroupsPath = spec.Linux.CgroupsPath
+	}
+	// A state.json exists from the start, so that delete -f can clean up
+	// after a create that is killed at any later point.
+	if err := saveState(c.dir, c.state); err != nil {
+		return err
+	}
+
+	cg, err := libcgroups.New(libcgroups.Config{
+		Path: c.state.CgroupsPath, Name: b.id, Systemd: c.ib.systemd, Logger: c.log,
+	})
+	if err != nil {
+		return fmt.Errorf("cgroup: %w", err)
+	}
+	c.cgroup = cg
+
+	fifoPath := filepath.Join(c.dir, execFifo)
+	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
+		return &os.PathError{Op: "mkfifo", Path: fifoPath, Err: err}
+	}
+	// O_PATH: the init gets a handle that neither opens the fifo nor lets
+	// the container reach the state directory (CVE-2016-9962).
+	fifo, err := openPath(fifoPath)
+	if err != nil {
+		return err
+	}
+	defer fifo.Close()
+
+	exe, method, err := exeseal.Open(c.dir)
+	if err != nil {
+		return err
+	}
+	defer exe.Close()
+	c.log.Debug("sealed runtime binary for the init", zap.String("method", method))
+
+	parent, child, err := channel.Pair()
+	if err != nil {
+		return err
+	}
+	defer parent.Close()
+
+	// fds 3 .. 3+n-1 are the caller's preserved fds, at the same numbers;
+	// the runtime's own follow them.
+	extra := make([]*os.File, 0, b.preserveFDs+3)
+	for i := 0; i < b.preserveFDs; i++ {
+		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-fd"))
+	}
+	base := 3 + b.preserveFDs
+	extra = append(extra, child.File(), fifo, exe)
+	sockFD, fifoFD, exeFD := base, base+1, base+2
+
+	// Go may reuse fd numbers while shuffling ExtraFiles into place
+	// (golang/go#61751), so the binary is executed through the number it
+	// gets in the child, not the parent's.
+	c.cmd = &exec.Cmd{
+		Path:       fmt.Sprintf("/proc/self/fd/%d", exeFD),
+		Args:       []string{os.Args[0], "init"},
+		Env:        []string{nsexec.EnvInitPipe + "=" + strconv.Itoa(sockFD), "GOMAXPROCS=1"},
+		Dir:        "/",
+		Stdin:      b.stdin,
+		Stdout:     b.stdout,
+		Stderr:     b.stderr,
+		ExtraFiles: extra,
+	}
+	// The init forks into its PID namespace and its first stage exits: be
+	// a subreaper so the orphaned init becomes our child (run waits on it).
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return os.NewSyscallError("prctl PR_SET_CHILD_SUBREAPER", err)
+	}
+	if err := closeExecFrom(3); err != nil {
+		return err
+	}
+	if err := c.cmd.Start(); err != nil {
+		child.Close()
+		return fmt.Errorf("start container init: %w", err)
+	}
+	child.Close()
+	stage0 := c.cmd.Process.Pid
+
+	// Join the cgroup before any namespace exists, so no process of the
+	// container can ever run outside it.
+	if err := c.cgroup.Apply(stage0); err != nil {
+		return fmt.Errorf("cgroup: %w", err)
+	}
+	c.state.CgroupPaths = c.cgroup.Paths()
+	if spec.Linux != nil && spec.Linux.Resources != nil {
+		if err := c.cgroup.Set(spec.Linux.Resources); err != nil {
+			return fmt.Errorf("cgroup: %w", err)
+		}
+	}
+
+	if err := c.bootstrap(parent, stage0); err != nil {
+		return err
+	}
+	st, err := readProcStat(c.initPid)
+	if err != nil {
+		return fmt.Errorf("container init: %w", err)
+	}
+	c.state.InitPid, c.state.InitStart = c.initPid, st.start
+	if proc := spec.Process; proc != nil && proc.OOMScoreAdj != nil {
+		// Written from the host's procfs, about the init's host pid, before
+		// the init runs any container-controlled code.
+		path := fmt.Sprintf("/proc/%d/oom_score_adj", c.initPid)
+		if err := os.WriteFile(path, []byte(strconv.Itoa(*proc.OOMScoreAdj)), 0); err != nil {
+			return fmt.Errorf("process.oomScoreAdj: %w", err)
+		}
+	}
+	c.state.NamespacePaths = make(map[specs.LinuxNamespaceType]string)
+	for _, t := range namespaceOrder {
+		if t == specs.UserNamespace || hasNamespace(spec.Linux, t) || t == specs.MountNamespace {
+			c.state.NamespacePaths[t] = fmt.Sprintf("/proc/%d/ns/%s", c.initPid, namespaces[t].proc)
+		}
+	}
+	// From here on delete -f can find and clean up the init even if this
+	// process is killed.
+	if err := saveState(c.dir, c.state); err != nil {
+		return err
+	}
+
+	cfg := &initConfig{
+		ID: b.id, Spec: spec, Bundle: c.bundle, Rootfs: c.rootfs,
+		NoPivot: c.ib.noPivot, NoNewKeyring: c.ib.noNewKeyring,
+		PreserveFDs: b.preserveFDs, FifoFD: fifoFD, InitPid: c.initPid,
+		UserNS: hasNamespace(spec.Linux, specs.UserNamespace), LogLevel: b.logLevel,
+	}
+	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
+		return c.initFailed(fmt.Errorf("send config to container init: %w", err))
+	}
+	if err := c.serveInit(ctx, parent); err != nil {
+		return err
+	}
+	if b.pidFile != "" {
+		if err := writePidFile(b.pidFile, c.initPid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bootstrap drives the C stage: it sends the namespace plan, writes the id
+// mappings when asked, and learns the init's pid.
+func (c *create) bootstrap(conn *channel.Conn, stage0 int) error {
+	var boot strings.Builder
+	var flags uintptr
+	if c.spec.Linux != nil {
+		for _, ns := range c.spec.Linux.Namespaces {
+			info := namespaces[ns.Type]
+			if ns.Path == "" {
+				flags |= info.flag
+			} else {
+				fmt.Fprintf(&boot, "join %x %s\n", info.flag, ns.Path)
+			}
+		}
+		if flags&unix.CLONE_NEWTIME != 0 {
+			for clock, off := range c.spec.Linux.TimeOffsets {
+				fmt.Fprintf(&boot, "timens %s %d %d\n", clock, off.Secs, off.Nanosecs)
+			}
+		}
+	}
+	if err := conn.WriteFrame([]byte(fmt.Sprintf("flags %x\n%s", flags, boot.String()))); err != nil {
+		return c.initFailed(fmt.Errorf("send bootstrap to container init: %w", err))
+	}
+	for {
+		raw, err := conn.ReadFrame()
+		if err != nil {
+			return c.initFailed(fmt.Errorf("container init (namespace setup): %w", err))
+		}
+		msg := string(raw)
+		switch {
+		case msg == "usermap":
+			if err := writeIDMaps(stage0, c.spec.Linux); err != nil {
+				return err
+			}
+			if err := conn.WriteFrame([]byte("ok")); err != nil {
+				return c.initFailed(err)
+			}
+		case strings.HasPrefix(msg, "pid "):
+			pid, err := strconv.Atoi(msg[4:])
+			if err != nil || pid <= 0 {
+				return fmt.Errorf("container init reported a bad pid %q", msg)
+			}
+			c.initPid = pid
+			if pid != stage0 {
+				// Stage 0 forked the init and exits; reap it.
+				if err := c.cmd.Wait(); err != nil {
+					return fmt.Errorf("container init (namespace setup): %w", err)
+				}
+			}
+			return nil
+		case strings.HasPrefix(msg, "error "):
+			c.waitStage0()
+			return fmt.Errorf("container init: %s", msg[6:])
+		default:
+			return fmt.Errorf("container init sent an unexpected message %q", msg)
+		}
+	}
+}
+
+// serveInit answers the init's requests until it is ready.
+func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
+	for {
+		m, err := conn.Recv()
+		if err != nil {
+			return c.initFailed(fmt.Errorf("container init: %w", err))
+		}
+		switch m.Type {
+		case channel.TypeHooks:
+			if err := c.runtimeHooks(ctx); err != nil {
+				return err
+			}
+			if err := conn.Send(channel.TypeHooksDone, nil); err != nil {
+				return c.initFailed(err)
+			}
+		case channel.TypeReady:
+			c.state.InitReady = true
+			if err := saveState(c.dir, c.state); err != nil {
+				return err
+			}
+			if err := conn.Send(channel.TypeReadyAck, nil); err != nil {
+				return c.initFailed(err)
+			}
+			return nil
+		case channel.TypeError:
+			if m.Error == nil {
+				return errors.New("container init failed without a reason")
+			}
+			return fmt.Errorf("container init: %w", m.Error)
+		default:
+			return fmt.Errorf("container init sent an unexpected %q message", m.Type)
+		}
+	}
+}
+
+// runtimeHooks runs prestart (deprecated but still honoured) and
+// createRuntime hooks in the runtime's namespaces, after the container's
+// namespaces exist and before pivot_root.
+func (c *create) runtimeHooks(ctx context.Context) error {
+	h := c.spec.Hooks
+	if h == nil {
+		return nil
+	}
+	st, err := json.Marshal(c.state.ociState(StatusCreating))
+	if err != nil {
+		return err
+	}
+	//nolint:staticcheck // prestart is deprecated in the spec but required.
+	if err := hooks.Run(ctx, h.Prestart, st, "prestart"); err != nil {
+		return err
+	}
+	return hooks.Run(ctx, h.CreateRuntime, st, "createRuntime")
+}
+
+// initFailed turns a broken channel into the most useful error: if the
+// init died, how it died.
+func (c *create) initFailed(err error) error {
+	if !errors.Is(err, io.EOF) && !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.ECONNRESET) {
+		return err
+	}
+	if c.initPid != 0 && c.initPid != c.cmd.Process.Pid {
+		var ws unix.WaitStatus
+		if _, werr := unix.Wait4(c.initPid, &ws, 0, nil); werr == nil {
+			return fmt.Errorf("container init exited unexpectedly (%s)", describeWait(ws))
+		}
+	}
+	if ps := c.waitStage0(); ps != nil {
+		return fmt.Errorf("container init exited unexpectedly (%s)", ps.String())
+	}
+	return fmt.Errorf("container init exited unexpectedly: %w", err)
+}
+
+func (c *create) waitStage0() *os.ProcessState {
+	if c.cmd == nil || c.cmd.Process == nil || c.cmd.ProcessState != nil {
+		return nil
+	}
+	_ = c.cmd.Wait()
+	return c.cmd.ProcessState
+}
+
+// cleanup removes everything a failed create made.
+func (c *create) cleanup() {
+	if c.cmd != nil && c.cmd.Process != nil {
+		if c.cmd.ProcessState == nil {
+			_ = c.cmd.Process.Kill()
+		}
+		if c.initPid != 0 && c.initPid != c.cmd.Process.Pid {
+			_ = unix.Kill(c.initPid, unix.SIGKILL)
+			var ws unix.WaitStatus
+			_, _ = unix.Wait4(c.initPid, &ws, 0, nil)
+		}
+		c.waitStage0()
+	}
+	if c.cgroup != nil {
+		if err := c.cgroup.Destroy(); err != nil {
+			c.log.Warn("remove cgroup after failed create", zap.Error(err))
+		}
+	}
+	if err := os.RemoveAll(c.dir); err != nil {
+		c.log.Warn("remove state directory after failed create", zap.Error(err))
+	}
+}
+
+// writeIDMaps writes the user namespace mappings of the init's first stage.
+func writeIDMaps(pid int, l *specs.Linux) error {
+	write := func(file string, maps []specs.LinuxIDMapping) error {
+		var sb strings.Builder
+		for _, m := range maps {
+			fmt.Fprintf(&sb, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
+		}
+		path := fmt.Sprintf("/proc/%d/%s", pid, file)
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		// The kernel takes the whole map in a single write.
+		if _, err := f.WriteString(sb.String()); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	}
+	if err := write("uid_map", l.UIDMappings); err != nil {
+		return fmt.Errorf("linux.uidMappings: %w", err)
+	}
+	if err := write("gid_map", l.GIDMappings); err != nil {
+		return fmt.Errorf("linux.gidMappings: %w", err)
+	}
+	return nil
+}
+
+func openPath(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// writePidFile writes the pid without a trailing newline (containerd and
+// conmon parse it that way), atomically.
+func writePidFile(path string, pid int) error {
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return fmt.Errorf("pid file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("pid file: %w", err)
+	}
+	return nil
+}
+
+// closeExecFrom marks every fd from minFD up close-on-exec so nothing the
+// caller left open leaks into the container (CVE-2024-21626).
+func closeExecFrom(minFD int) error {
+	err := unix.CloseRange(uint(minFD), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	if err == nil {
+		return nil
+	}
+	entries, rerr := os.ReadDir("/proc/self/fd")
+	if rerr != nil {
+		return fmt.Errorf("close_range: %v; list fds: %w", err, rerr)
+	}
+	for _, e := range entries {
+		fd, _ := strconv.Atoi(e.Name())
+		if fd >= minFD {
+			unix.CloseOnExec(fd)
+		}
+	}
+	return nil
+}
+
+func describeWait(ws unix.WaitStatus) string {
+	switch {
+	case ws.Signaled():
+		return "killed by signal " + ws.Signal().String()
+	case ws.Exited():
+		return "exit status " + strconv.Itoa(ws.ExitStatus())
+	}
+	return fmt.Sprintf("wait status %#x", uint32(ws))
+}

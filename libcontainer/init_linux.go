@@ -1,0 +1,372 @@
+package libcontainer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/nsexec"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/rlimits"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/rootfs"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/user"
+	lsys "github.com/gocontainer/gocontainer/libcontainer/syscall"
+)
+
+// InitOptions configure the container init side of the binary.
+type InitOptions struct {
+	// Executors are tried in order at the very end; the default execve
+	// runs when all of them decline (or there are none).
+	Executors []Executor
+}
+
+// IsInit reports whether this process was started as a container init,
+// i.e. whether the binary must call Init instead of parsing its command
+// line.
+func IsInit() bool {
+	return os.Getenv(nsexec.EnvInitPipe) != ""
+}
+
+// Init is the Go half of the container init. The C stage has already put
+// the process into its namespaces; Init sets up the container, waits for
+// start and execs the container process. It only returns on failure, with
+// the exit code the process should exit with, after reporting the error to
+// the runtime. Code here never panics: every failure is sent to the parent
+// as the failing step and reason.
+func Init(opts InitOptions) int {
+	// Namespaces and credentials are per thread until exec; keep this
+	// goroutine on the thread the C stage prepared.
+	runtime.LockOSThread()
+	fd, err := strconv.Atoi(os.Getenv(nsexec.EnvInitPipe))
+	if err != nil {
+		return 125
+	}
+	os.Unsetenv(nsexec.EnvInitPipe)
+	unix.CloseOnExec(fd)
+	// Non-dumpable while the init holds host resources, so no process in
+	// the container can ptrace it or open its fds (CVE-2016-9962). execve
+	// resets this for the container process.
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	conn := channel.New(os.NewFile(uintptr(fd), "init-child"))
+
+	m, err := conn.Expect(channel.TypeConfig)
+	if err != nil {
+		return 1
+	}
+	var cfg initConfig
+	if err := json.Unmarshal(m.Payload, &cfg); err != nil {
+		_ = conn.SendError(channel.NewInitError("decode init config", err))
+		return 1
+	}
+	in := &initProcess{cfg: &cfg, conn: conn, opts: opts, log: zap.NewNop(), sys: lsys.NewLinux()}
+	if err := in.run(); err != nil {
+		var ie *channel.InitError
+		if !errors.As(err, &ie) {
+			ie = channel.NewInitError("container init", err)
+		}
+		_ = conn.SendError(ie)
+		return 1
+	}
+	return 0 // unreachable: run ends in execve
+}
+
+type initProcess struct {
+	cfg  *initConfig
+	conn *channel.Conn
+	opts InitOptions
+	log  *zap.Logger
+	sys  lsys.Syscall
+	// procFD is an O_PATH handle on the host's procfs.
+	procFD int
+}
+
+// step runs fn and tags its error with the step name, for the user's one
+// line.
+func step(name string, fn func() error) error {
+	if err := fn(); err != nil {
+		return channel.NewInitError(name, err)
+	}
+	return nil
+}
+
+func (in *initProcess) hookState(status Status) ([]byte, error) {
+	st := specs.State{
+		Version: in.cfg.Spec.Version, ID: in.cfg.ID, Status: specs.ContainerState(status),
+		Pid: in.cfg.InitPid, Bundle: in.cfg.Bundle, Annotations: in.cfg.Spec.Annotations,
+	}
+	return json.Marshal(st)
+}
+
+func (in *initProcess) run() error {
+	ctx := context.Background()
+	spec := in.cfg.Spec
+	proc := spec.Process
+	hk := spec.Hooks
+	if hk == nil {
+		hk = &specs.Hooks{}
+	}
+
+	if !in.cfg.NoNewKeyring {
+		if err := step("join session keyring", func() error {
+			_, err := unix.KeyctlJoinSessionKeyring("_ses." + in.cfg.ID)
+			// No keyring support, or a user namespace that may not create
+			// one: the container simply shares the caller's.
+			if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) || errors.Is(err, unix.EDQUOT) {
+				return nil
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+
+	// The host's /proc, opened before pivot_root: the container may not
+	// mount a procfs at all, and the fifo is reopened through it.
+	procFD, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return channel.NewInitError("open /proc", err)
+	}
+	in.procFD = procFD
+
+	mountNS := hasNamespace(spec.Linux, specs.MountNamespace)
+	ropts := rootfs.Options{
+		Spec: spec, Rootfs: in.cfg.Rootfs, Bundle: in.cfg.Bundle,
+		NoPivot: in.cfg.NoPivot, InUserNS: in.cfg.UserNS, Logger: in.log,
+	}
+	if mountNS {
+		if err := step("prepare rootfs", func() error { return rootfs.Prepare(in.sys, ropts) }); err != nil {
+			return err
+		}
+	}
+
+	//nolint:staticcheck // prestart is deprecated in the spec but required.
+	if len(hk.Prestart) > 0 || len(hk.CreateRuntime) > 0 {
+		if err := in.conn.Send(channel.TypeHooks, nil); err != nil {
+			return channel.NewInitError("request runtime hooks", err)
+		}
+		if _, err := in.conn.Expect(channel.TypeHooksDone); err != nil {
+			// The runtime reports its own hook failure; just stop.
+			return channel.NewInitError("wait for runtime hooks", err)
+		}
+	}
+	if len(hk.CreateContainer) > 0 {
+		st, err := in.hookState(StatusCreating)
+		if err != nil {
+			return err
+		}
+		if err := hooks.Run(ctx, hk.CreateContainer, st, "createContainer"); err != nil {
+			return channel.NewInitError("createContainer hooks", err)
+		}
+	}
+
+	if err := step("switch root", func() error { return rootfs.Pivot(in.sys, ropts) }); err != nil {
+		return err
+	}
+	if mountNS {
+		if err := step("finalize rootfs", func() error { return rootfs.Finalize(in.sys, ropts) }); err != nil {
+			return err
+		}
+	}
+
+	if hasNamespace(spec.Linux, specs.UTSNamespace) {
+		if spec.Hostname != "" {
+			if err := step("set hostname", func() error { return unix.Sethostname([]byte(spec.Hostname)) }); err != nil {
+				return err
+			}
+		}
+		if spec.Domainname != "" {
+			if err := step("set domainname", func() error { return unix.Setdomainname([]byte(spec.Domainname)) }); err != nil {
+				return err
+			}
+		}
+	}
+	if spec.Linux != nil && len(spec.Linux.Sysctl) > 0 {
+		if err := step("sysctl", func() error { return sysctl.Apply(spec.Linux.Sysctl) }); err != nil {
+			return err
+		}
+	}
+
+	if err := in.setupProcess(proc); err != nil {
+		return err
+	}
+	path, err := in.lookPath(proc)
+	if err != nil {
+		return err
+	}
+
+	// Everything that can fail is done: the runtime saves the state and
+	// create returns.
+	if err := in.conn.Send(channel.TypeReady, nil); err != nil {
+		return channel.NewInitError("report ready", err)
+	}
+	if _, err := in.conn.Expect(channel.TypeReadyAck); err != nil {
+		// The runtime died before recording the container: nobody could
+		// ever start or delete it, so do not linger.
+		os.Exit(1)
+	}
+	in.conn.Close()
+
+	if err := in.waitStart(); err != nil {
+		os.Exit(1)
+	}
+	if len(hk.StartContainer) > 0 {
+		st, err := in.hookState(StatusRunning)
+		if err == nil {
+			err = hooks.Run(ctx, hk.StartContainer, st, "startContainer")
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gocontainer: startContainer hooks:", err)
+			os.Exit(1)
+		}
+	}
+	// Nothing of the runtime but the preserved fds may cross the exec
+	// (CVE-2024-21626).
+	if err := closeExecFrom(3 + in.cfg.PreserveFDs); err != nil {
+		fmt.Fprintln(os.Stderr, "gocontainer:", err)
+		os.Exit(1)
+	}
+	for _, e := range in.opts.Executors {
+		err := e.Exec(proc, path)
+		if !errors.Is(err, ErrExecutorCannotHandle) {
+			fmt.Fprintln(os.Stderr, "gocontainer: executor:", err)
+			os.Exit(1)
+		}
+	}
+	err = unix.Exec(path, proc.Args, proc.Env)
+	fmt.Fprintf(os.Stderr, "gocontainer: exec %s: %v\n", path, err)
+	os.Exit(127)
+	return nil
+}
+
+// setupProcess applies rlimits, no_new_privileges, capabilities, the user
+// and the working directory, in the order the kernel requires: bounding
+// set while CAP_SETPCAP is held, then keep-caps across setuid, then the
+// remaining sets.
+func (in *initProcess) setupProcess(proc *specs.Process) error {
+	if err := step("rlimits", func() error { return rlimits.Apply(proc.Rlimits) }); err != nil {
+		return err
+	}
+	if proc.NoNewPrivileges {
+		if err := step("no_new_privileges", func() error {
+			return unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+		}); err != nil {
+			return err
+		}
+	}
+	var caps *capabilities.Caps
+	if err := step("capabilities", func() error {
+		var err error
+		if caps, err = capabilities.Parse(proc.Capabilities, in.log); err != nil {
+			return err
+		}
+		if err := caps.ApplyBounding(); err != nil {
+			return err
+		}
+		return capabilities.SetKeepCaps()
+	}); err != nil {
+		return err
+	}
+	if err := step("HOME", func() error {
+		env, err := user.EnvWithHome(proc.Env, "/", proc.User.UID)
+		proc.Env = env
+		return err
+	}); err != nil {
+		return err
+	}
+	// A cwd only the target user may enter is tried first as root, then
+	// again after the switch.
+	cwdErr := unix.Chdir(proc.Cwd)
+	if err := step("set user", func() error {
+		// The runtime writes the id maps as root, so setgroups stays
+		// allowed in the container's user namespace.
+		return user.Setup(proc.User, user.Options{})
+	}); err != nil {
+		return err
+	}
+	if err := step("capabilities", caps.ApplyAfterSetuid); err != nil {
+		return err
+	}
+	if cwdErr != nil {
+		if err := step("chdir "+proc.Cwd, func() error { return unix.Chdir(proc.Cwd) }); err != nil {
+			return err
+		}
+	}
+	// CVE-2024-21626: a cwd that resolves outside the container root
+	// makes getcwd fail with ENOENT.
+	if err := step("verify cwd", func() error {
+		wd, err := unix.Getwd()
+		if err != nil {
+			return fmt.Errorf("cwd %s is outside the container root: %w", proc.Cwd, err)
+		}
+		if !strings.HasPrefix(wd, "/") {
+			return fmt.Errorf("cwd %q is outside the container root", wd)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// lookPath resolves process.args[0] with the container's PATH, inside the
+// container, so a missing binary fails create rather than start.
+func (in *initProcess) lookPath(proc *specs.Process) (string, error) {
+	name := proc.Args[0]
+	if strings.Contains(name, "/") {
+		return name, step("exec "+name, func() error { return checkExecutable(name) })
+	}
+	pathEnv := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, kv := range proc.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			pathEnv = v
+		}
+	}
+	for _, dir := range strings.Split(pathEnv, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + name
+		if checkExecutable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", channel.NewInitError("exec "+name, exec.ErrNotFound)
+}
+
+func checkExecutable(path string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return unix.EISDIR
+	}
+	return unix.Access(path, unix.X_OK)
+}
+
+// waitStart blocks on the exec fifo until start opens it, then tells start
+// the init is going ahead.
+func (in *initProcess) waitStart() error {
+	fd, err := unix.Openat(in.procFD, fmt.Sprintf("thread-self/fd/%d", in.cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	unix.Close(in.cfg.FifoFD)
+	unix.Close(in.procFD)
+	_, err = unix.Write(fd, []byte("0"))
+	unix.Close(fd)
+	return err
+}

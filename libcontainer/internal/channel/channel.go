@@ -1,0 +1,192 @@
+// Package channel carries the typed messages between the runtime and the
+// container init over an inherited stream socket. Every frame is a 4-byte
+// native-endian length and a payload; the C pre-runtime stage uses plain text
+// payloads (see internal/nsexec), the Go stages JSON-encoded Messages.
+package channel
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// MaxFrame bounds a frame so a corrupt length cannot make a reader allocate
+// without limit. A config.json with a large seccomp profile stays far below it.
+const MaxFrame = 64 << 20
+
+// Type names a message of the parent/init protocol.
+type Type string
+
+// The Go-side protocol, in the order it happens during create.
+const (
+	// TypeConfig: runtime -> init, the InitConfig payload.
+	TypeConfig Type = "config"
+	// TypeHooks: init -> runtime, the rootfs is mounted and the runtime
+	// must now run the prestart and createRuntime hooks.
+	TypeHooks Type = "hooks"
+	// TypeHooksDone: runtime -> init, the hooks succeeded.
+	TypeHooksDone Type = "hooks_done"
+	// TypeReady: init -> runtime, everything that can fail is done; the
+	// init only waits for start and execs.
+	TypeReady Type = "ready"
+	// TypeReadyAck: runtime -> init, state.json is on disk.
+	TypeReadyAck Type = "ready_ack"
+	// TypeError: init -> runtime, the init failed; Error says where.
+	TypeError Type = "error"
+)
+
+// Message is one JSON frame.
+type Message struct {
+	Type    Type            `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+	Error   *InitError      `json:"error,omitempty"`
+}
+
+// InitError is a failure inside the container init, reported to the user
+// as one line naming the step, the path and the reason.
+type InitError struct {
+	Step  string `json:"step"`
+	Errno int    `json:"errno,omitempty"`
+	Msg   string `json:"msg"`
+}
+
+func (e *InitError) Error() string {
+	return e.Step + ": " + e.Msg
+}
+
+// Unwrap exposes the errno so callers can use errors.Is(err, unix.EPERM).
+func (e *InitError) Unwrap() error {
+	if e.Errno == 0 {
+		return nil
+	}
+	return unix.Errno(e.Errno)
+}
+
+// NewInitError wraps err as the failure of step.
+func NewInitError(step string, err error) *InitError {
+	ie := &InitError{Step: step, Msg: err.Error()}
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		ie.Errno = int(errno)
+	}
+	return ie
+}
+
+// Conn is one end of the socket.
+type Conn struct {
+	f *os.File
+}
+
+// New wraps an open socket.
+func New(f *os.File) *Conn { return &Conn{f: f} }
+
+// Pair returns a connected pair of close-on-exec stream sockets: the
+// parent's end and the end handed to the init.
+func Pair() (parent, child *Conn, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, os.NewSyscallError("socketpair", err)
+	}
+	return New(os.NewFile(uintptr(fds[0]), "init-parent")), New(os.NewFile(uintptr(fds[1]), "init-child")), nil
+}
+
+// File returns the underlying socket.
+func (c *Conn) File() *os.File { return c.f }
+
+// Close closes the socket.
+func (c *Conn) Close() error { return c.f.Close() }
+
+// WriteFrame writes one frame.
+func (c *Conn) WriteFrame(p []byte) error {
+	if len(p) > MaxFrame {
+		return fmt.Errorf("message of %d bytes exceeds %d", len(p), MaxFrame)
+	}
+	buf := make([]byte, 4+len(p))
+	binary.NativeEndian.PutUint32(buf, uint32(len(p)))
+	copy(buf[4:], p)
+	_, err := c.f.Write(buf)
+	return err
+}
+
+// ReadFrame reads one frame. A peer that closed its end yields io.EOF.
+func (c *Conn) ReadFrame() ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(c.f, hdr[:]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, io.EOF
+		}
+		return nil, err
+	}
+	n := binary.NativeEndian.Uint32(hdr[:])
+	if n > MaxFrame {
+		return nil, fmt.Errorf("frame of %d bytes exceeds %d", n, MaxFrame)
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(c.f, p); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, io.EOF
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// Send writes a JSON message; payload, when not nil, is marshalled into it.
+func (c *Conn) Send(t Type, payload any) error {
+	m := Message{Type: t}
+	if payload != nil {
+		raw, err := json.Marshal(payload)
+		if err != nil {
+			return fmt.Errorf("encode %s message: %w", t, err)
+		}
+		m.Payload = raw
+	}
+	return c.send(&m)
+}
+
+// SendError reports a failure to the peer.
+func (c *Conn) SendError(e *InitError) error {
+	return c.send(&Message{Type: TypeError, Error: e})
+}
+
+func (c *Conn) send(m *Message) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode %s message: %w", m.Type, err)
+	}
+	return c.WriteFrame(raw)
+}
+
+// Recv reads one JSON message.
+func (c *Conn) Recv() (*Message, error) {
+	raw, err := c.ReadFrame()
+	if err != nil {
+		return nil, err
+	}
+	var m Message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("decode message: %w", err)
+	}
+	return &m, nil
+}
+
+// Expect reads one message and requires it to be of type t. An error
+// message from the peer is returned as its *InitError.
+func (c *Conn) Expect(t Type) (*Message, error) {
+	m, err := c.Recv()
+	if err != nil {
+		return nil, err
+	}
+	if m.Type == TypeError && m.Error != nil {
+		return nil, m.Error
+	}
+	if m.Type != t {
+		return nil, fmt.Errorf("unexpected %q message, want %q", m.Type, t)
+	}
+	return m, nil
+}
