@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
@@ -42,6 +43,7 @@ func Finalize(s Syscall, o Options) error {
 	defer root.Close()
 	st.root = root
 	st.o.Rootfs = rootPath
+	st.pathTargets = !st.procfsAt(filepath.Join(rootPath, "proc/thread-self/fd"))
 
 	for _, m := range o.Spec.Mounts {
 		dest := cleanDest(m.Destination)
@@ -82,11 +84,31 @@ func Finalize(s Syscall, o Options) error {
 	}
 	if set {
 		st.log.Debug("apply root propagation", zap.String("flags", lsys.MountFlagsString(flags)))
-		if err := st.s.Mount("", lsys.FdPath(int(root.Fd())), "", flags, ""); err != nil {
+		if err := st.s.Mount("", st.target(root, "/"), "", flags, ""); err != nil {
 			return fmt.Errorf("apply linux.rootfsPropagation %q to / (flags %#x): %w", st.rootfsPropagation(), flags, err)
 		}
 	}
 	return nil
+}
+
+// target is what a mount(2) call in Finalize names for handle h (container
+// path p): the handle's magic link when the container has a procfs, so the
+// target cannot change between resolution and mount; otherwise the path
+// itself. Without a procfs the plain path is still contained: Finalize runs
+// after the root switch, where absolute symlinks resolve inside the
+// container and the host is no longer reachable.
+func (st *setup) target(h *os.File, p string) string {
+	if st.pathTargets {
+		return filepath.Join(st.o.Rootfs, p)
+	}
+	return lsys.FdPath(int(h.Fd()))
+}
+
+// procfsAt reports whether p is on a procfs (an image could ship a plain
+// directory named /proc/thread-self/fd).
+func (st *setup) procfsAt(p string) bool {
+	var sfs unix.Statfs_t
+	return st.s.Statfs(p, &sfs) == nil && sfs.Type == unix.PROC_SUPER_MAGIC
 }
 
 // remountReadonly makes the (fresh) mount at dest read-only, keeping its
@@ -101,7 +123,7 @@ func (st *setup) remountReadonly(dest string, mo mountOptions) error {
 	flags := uintptr(unix.MS_REMOUNT|unix.MS_RDONLY) | mo.Flags&^(unix.MS_REC|unix.MS_REMOUNT|propagationMask)
 	st.log.Debug("remount read-only", zap.String("dest", dest), zap.String("flags", lsys.MountFlagsString(flags)))
 	for i := 0; ; i++ {
-		err = st.s.Mount("", lsys.FdPath(int(h.Fd())), "", flags, mo.Data)
+		err = st.s.Mount("", st.target(h, dest), "", flags, mo.Data)
 		if !errors.Is(err, unix.EBUSY) || i == 4 {
 			break
 		}
@@ -126,7 +148,7 @@ func (st *setup) readonlyPath(path string) error {
 		return fmt.Errorf("readonly path %s: open: %w", path, err)
 	}
 	defer h.Close()
-	target := lsys.FdPath(int(h.Fd()))
+	target := st.target(h, path)
 	st.log.Debug("readonly path", zap.String("path", path))
 	if err := st.s.Mount(target, target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("readonly path %s: bind mount (flags %#x): %w", path, unix.MS_BIND|unix.MS_REC, err)
@@ -142,13 +164,13 @@ func (st *setup) readonlyPath(path string) error {
 	}
 	flags := uintptr(unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY) |
 		uintptr(sfs.Flags)&(unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
-	err = st.s.Mount("", lsys.FdPath(int(top.Fd())), "", flags, "")
+	err = st.s.Mount("", st.target(top, path), "", flags, "")
 	if errors.Is(err, unix.EPERM) {
 		// In a user namespace the atime flags of the source are locked
 		// too; keep them.
 		if atime := uintptr(sfs.Flags) & (unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME); atime != 0 {
 			flags |= atime
-			err = st.s.Mount("", lsys.FdPath(int(top.Fd())), "", flags, "")
+			err = st.s.Mount("", st.target(top, path), "", flags, "")
 		}
 	}
 	if err != nil {
@@ -197,7 +219,7 @@ func (st *setup) maskOne(path string, h *os.File, devNull **os.File) error {
 	if err := st.s.Fstat(int(h.Fd()), &stt); err != nil {
 		return fmt.Errorf("masked path %s: stat: %w", path, err)
 	}
-	target := lsys.FdPath(int(h.Fd()))
+	target := st.target(h, path)
 	if stt.Mode&unix.S_IFMT == unix.S_IFDIR {
 		st.log.Debug("mask directory", zap.String("path", path))
 		if err := st.s.Mount("tmpfs", target, "tmpfs", unix.MS_RDONLY, ""); err != nil {
@@ -213,7 +235,7 @@ func (st *setup) maskOne(path string, h *os.File, devNull **os.File) error {
 		*devNull = dn
 	}
 	st.log.Debug("mask file", zap.String("path", path))
-	if err := st.s.Mount(lsys.FdPath(int((*devNull).Fd())), target, "", unix.MS_BIND, ""); err != nil {
+	if err := st.s.Mount(st.target(*devNull, "/dev/null"), target, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("masked path %s: bind /dev/null (flags %#x): %w", path, unix.MS_BIND, err)
 	}
 	return nil
@@ -240,7 +262,7 @@ func (st *setup) openDevNull() (*os.File, error) {
 // only this mount's flags; if the kernel refuses (EPERM in a user namespace
 // because of locked flags), retry keeping the current flags, as runc does.
 func (st *setup) readonlyRoot() error {
-	target := lsys.FdPath(int(st.root.Fd()))
+	target := st.target(st.root, "/")
 	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
 	st.log.Debug("remount / read-only")
 	err := st.s.Mount("", target, "", flags, "")

@@ -181,10 +181,8 @@ func helper(bundle string) error {
 	}
 	r.CopyUpLink, _ = os.Readlink("/copydir/link")
 	r.CopyUpMagic = statfsType("/copydir")
-	inside, err := mountinfo.GetMounts(nil)
-	if err != nil {
-		return err
-	}
+	// Without a procfs in the container there is no mountinfo to read.
+	inside, _ := mountinfo.GetMounts(nil)
 	for _, m := range inside {
 		r.Mountpoints = append(r.Mountpoints, m.Mountpoint)
 	}
@@ -400,4 +398,39 @@ func TestIntegrationPrepareShowsContainerView(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestIntegrationFinalizeWithoutProcfs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates mount namespaces and mounts")
+	}
+	bundle := buildBundle(t, false)
+	var spec specs.Spec
+	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &spec))
+	// Only /dev: no /proc, so Finalize cannot use /proc/thread-self/fd.
+	spec.Mounts = spec.Mounts[1:2]
+	spec.Linux.MaskedPaths = []string{"/etc/secret", "/masked-dir"}
+	spec.Linux.ReadonlyPaths = []string{"/ro-dir"}
+	data, err = json.Marshal(spec)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644))
+
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), helperEnv+"="+bundle)
+	cmd.SysProcAttr = &stdsyscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "helper failed: %s", stderr.String())
+	var r report
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &r), "helper output: %s", stdout.String())
+	require.NotEqual(t, int64(unix.PROC_SUPER_MAGIC), r.ProcMagic, "no procfs in this container")
+	require.Equal(t, "c 1:3 0666", r.DevNull)
+	require.Zero(t, r.SecretLen, "masked file reads empty")
+	require.Zero(t, r.MaskedDirEntries)
+	require.Equal(t, "EROFS", r.ReadonlyPathErr)
+	require.Equal(t, "EROFS", r.RootWriteErr)
 }

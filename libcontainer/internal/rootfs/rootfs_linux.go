@@ -95,6 +95,9 @@ type setup struct {
 	o    Options
 	log  *zap.Logger
 	root *os.File // O_PATH handle on the container root
+	// pathTargets makes Finalize name mount targets by path because the
+	// container has no procfs for /proc/thread-self/fd magic links.
+	pathTargets bool
 }
 
 func newSetup(s Syscall, o Options) (*setup, error) {
