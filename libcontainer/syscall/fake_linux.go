@@ -24,6 +24,9 @@ type Call struct {
 	Paths []string
 	// Flags is the raw flags argument, where the call has one.
 	Flags uintptr
+	// Raw are the path arguments exactly as passed (for mount: source,
+	// target), e.g. to check that a /proc/thread-self/fd/N target was used.
+	Raw []string
 }
 
 // String renders the call as name(arg, arg, ...).
@@ -152,6 +155,7 @@ func (f *Fake) Mount(source, target, fstype string, flags uintptr, data string) 
 		Args:  []string{quote(src), quote(dst), quote(fstype), MountFlagsString(flags), quote(data)},
 		Paths: []string{src, dst},
 		Flags: flags,
+		Raw:   []string{source, target},
 	})
 }
 

@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,4 +252,32 @@ func TestFinalizeOrder(t *testing.T) {
 	}
 	require.Equal(t, "/tmp /proc/sys /proc/sys /proc/kcore /", strings.Join(targets, " "),
 		"tmpfs ro, then readonly paths, then masks, then the root")
+}
+
+func TestFinalizeTargetsMagicLinksWhenContainerHasProcfs(t *testing.T) {
+	for _, hasProc := range []bool{true, false} {
+		t.Run(fmt.Sprint("procfs=", hasProc), func(t *testing.T) {
+			f := newFixture(t)
+			devNullFake(t, f, unix.Mkdev(1, 3))
+			f.write(t, "proc/kcore", "")
+			f.fake.StatfsFunc = func(path string, st *unix.Statfs_t) error {
+				if hasProc && path == "/proc/thread-self/fd" {
+					st.Type = unix.PROC_SUPER_MAGIC
+				}
+				return nil
+			}
+			spec := specWith()
+			spec.Linux.MaskedPaths = []string{"/proc/kcore"}
+			require.NoError(t, Finalize(f.fake, f.opts(spec)))
+			calls := f.fake.Calls()
+			require.Len(t, calls, 1)
+			require.Equal(t, `mount("/dev/null", "/proc/kcore", "", MS_BIND, "")`, calls[0].String())
+			if hasProc {
+				require.Regexp(t, `^/proc/thread-self/fd/\d+$`, calls[0].Raw[0])
+				require.Regexp(t, `^/proc/thread-self/fd/\d+$`, calls[0].Raw[1])
+			} else {
+				require.Equal(t, []string{filepath.Join(f.rootfs, "dev/null"), filepath.Join(f.rootfs, "proc/kcore")}, calls[0].Raw)
+			}
+		})
+	}
 }

@@ -249,6 +249,7 @@ func TestPrepareSymlinkDestinationStaysInRootfs(t *testing.T) {
 			// The fake renders paths inside the rootfs as container
 			// paths; a host path would be shown in full.
 			require.Equal(t, []string{`mount("tmpfs", "/tmp/x", "tmpfs", 0, "")`}, calls[3:])
+			require.Regexp(t, `^/proc/thread-self/fd/\d+$`, f.fake.Calls()[3].Raw[1], "the mount targets the resolved handle, not a path")
 			require.DirExists(t, filepath.Join(f.rootfs, "tmp/x"))
 		})
 	}
