@@ -10,4 +10,17 @@
 //
 // All kernel calls with side effects go through libcontainer/syscall.Syscall
 // so the mount plan is unit tested against the recording fake.
+//
+// The container init calls, in its new mount namespace with its OS thread
+// locked and its cgroups already joined (the v1 cgroup binds read
+// /proc/self/cgroup):
+//
+//	Prepare   propagation, rootfs bind, spec mounts, /dev devices and links
+//	          (createRuntime/createContainer hooks run after this)
+//	Pivot     pivot_root / MS_MOVE+chroot / chroot; cwd is "/" afterwards
+//	ReopenDevNull (optional) stdio that was the host's /dev/null
+//	          then /dev/console, sysctls, hostname: /dev and /proc/sys may be
+//	          read-only after Finalize
+//	Finalize  ro remounts of tmpfs and /dev, readonly and masked paths,
+//	          read-only "/", linux.rootfsPropagation
 package rootfs

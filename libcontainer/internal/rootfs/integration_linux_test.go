@@ -51,6 +51,9 @@ type report struct {
 	CopyUpLink        string
 	CopyUpMagic       int64
 	Propagation       string // runtime-tools' rootfsPropagation probe result
+	// StdinIsContainerNull: the host /dev/null stdin was replaced by the
+	// container's node.
+	StdinIsContainerNull bool
 }
 
 func errString(err error) string {
@@ -113,8 +116,15 @@ func helper(bundle string) error {
 	if err := Pivot(s, o); err != nil {
 		return fmt.Errorf("pivot: %w", err)
 	}
+	if err := ReopenDevNull(); err != nil {
+		return err
+	}
 	if err := Finalize(s, o); err != nil {
 		return fmt.Errorf("finalize: %w", err)
+	}
+	var in, dn unix.Stat_t
+	if unix.Fstat(0, &in) == nil && unix.Stat("/dev/null", &dn) == nil {
+		r.StdinIsContainerNull = in.Dev == dn.Dev && in.Ino == dn.Ino
 	}
 	var r2 report
 	if spec.Linux.RootfsPropagation != "" {
@@ -376,6 +386,7 @@ func TestIntegrationPrepareShowsContainerView(t *testing.T) {
 			require.Equal(t, "from the host", r.DataRead)
 			require.Equal(t, "EROFS", r.DataWriteErr)
 			require.Equal(t, "/", r.Cwd)
+			require.True(t, r.StdinIsContainerNull, "ReopenDevNull swaps the host /dev/null stdin")
 			require.Equal(t, int64(unix.CGROUP_SUPER_MAGIC), r.CgroupMemMagic)
 			require.Equal(t, int64(unix.CGROUP_SUPER_MAGIC), r.CgroupCPUMagic)
 			require.Equal(t, int64(unix.TMPFS_MAGIC), r.DevShmMagic)

@@ -3,7 +3,6 @@ package rootfs
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.uber.org/zap"
@@ -117,7 +116,7 @@ func (st *setup) msMoveRoot() error {
 
 func (st *setup) chroot(path string) error {
 	if err := st.s.Chroot(path); err != nil {
-		return fmt.Errorf("chroot %s: %w", strings.TrimSpace(path), err)
+		return fmt.Errorf("chroot %s: %w", path, err)
 	}
 	if err := st.s.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir / after chroot: %w", err)
