@@ -100,11 +100,17 @@ func (st *setup) mountBind(m *specs.Mount, dest string, mo mountOptions) error {
 		return fmt.Errorf("mount bind on %s: source is empty", dest)
 	}
 	if !filepath.IsAbs(src) {
+		if st.o.Bundle == "" {
+			return fmt.Errorf("mount bind %s on %s: relative source needs Options.Bundle", src, dest)
+		}
 		src = filepath.Join(st.o.Bundle, src)
 	}
 	fi, err := os.Stat(src)
 	if err != nil {
 		return fmt.Errorf("mount bind %s on %s: source: %w", src, dest, err)
+	}
+	if err := st.checkProcDest(m, dest, mo); err != nil {
+		return err
 	}
 	var h *os.File
 	if fi.IsDir() {
@@ -116,9 +122,6 @@ func (st *setup) mountBind(m *specs.Mount, dest string, mo mountOptions) error {
 		return err
 	}
 	defer h.Close()
-	if err := st.checkProcDest(m, dest, mo); err != nil {
-		return err
-	}
 	if err := st.checkProcDest(m, st.handlePath(h), mo); err != nil {
 		return err
 	}

@@ -491,3 +491,10 @@ func TestPrepareSysfsInUserNSFallsBackToBind(t *testing.T) {
 	err := Prepare(f.fake, f.opts(specWith(specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs"})))
 	require.EqualError(t, err, "mount sysfs on /sys (flags 0x0): operation not permitted")
 }
+
+func TestPrepareRelativeBindSourceNeedsBundle(t *testing.T) {
+	f := newFixture(t)
+	o := f.opts(specWith(specs.Mount{Destination: "/data", Type: "bind", Source: "data"}))
+	o.Bundle = ""
+	require.EqualError(t, Prepare(f.fake, o), "mount bind data on /data: relative source needs Options.Bundle")
+}
