@@ -54,6 +54,8 @@ type report struct {
 	// StdinIsContainerNull: the host /dev/null stdin was replaced by the
 	// container's node.
 	StdinIsContainerNull bool
+	// MountSources maps mountpoint -> "fstype source" as mountinfo shows.
+	MountSources map[string]string
 }
 
 func errString(err error) string {
@@ -193,8 +195,10 @@ func helper(bundle string) error {
 	r.CopyUpMagic = statfsType("/copydir")
 	// Without a procfs in the container there is no mountinfo to read.
 	inside, _ := mountinfo.GetMounts(nil)
+	r.MountSources = map[string]string{}
 	for _, m := range inside {
 		r.Mountpoints = append(r.Mountpoints, m.Mountpoint)
+		r.MountSources[m.Mountpoint] = m.FSType + " " + m.Source
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
@@ -396,6 +400,28 @@ func TestIntegrationPrepareShowsContainerView(t *testing.T) {
 				require.False(t, strings.HasPrefix(mp, bundle), "host path %s visible in the container", mp)
 			}
 			require.Contains(t, r.Mountpoints, "/tmp/x")
+			// What runtime-tools' runtimetest checks for mounts: each
+			// spec mount is in mountinfo, in spec order, with the spec's
+			// type and source (binds and the v1 cgroup tmpfs excepted).
+			last := -1
+			for _, m := range []struct{ dest, typeSource string }{
+				{"/proc", "proc proc"}, {"/dev", "tmpfs tmpfs"}, {"/dev/pts", "devpts devpts"},
+				{"/dev/shm", "tmpfs shm"}, {"/dev/mqueue", "mqueue mqueue"}, {"/sys", "sysfs sysfs"},
+				{"/sys/fs/cgroup", "tmpfs cgroup"}, {"/tmp", "tmpfs tmpfs"},
+			} {
+				idx := -1
+				for i, mp := range r.Mountpoints {
+					if mp == m.dest && i > last {
+						idx = i
+						break
+					}
+				}
+				require.Greater(t, idx, last, "mount %s missing or out of order in %v", m.dest, r.Mountpoints)
+				last = idx
+				if !tc.userns || (m.dest != "/sys") {
+					require.Equal(t, m.typeSource, r.MountSources[m.dest], m.dest)
+				}
+			}
 			require.Equal(t, int64(unix.TMPFS_MAGIC), r.CopyUpMagic)
 			require.Equal(t, "copied", r.CopyUp, "tmpcopyup copies the covered directory's files")
 			require.Equal(t, "sub/file", r.CopyUpLink)
