@@ -412,11 +412,13 @@ func (v *validator) hooks() error {
 	if h == nil {
 		return nil
 	}
+	//lint:ignore SA1019 prestart is deprecated but still valid and honoured
+	prestart := h.Prestart
 	for _, list := range []struct {
 		name  string
 		hooks []specs.Hook
 	}{
-		{"prestart", h.Prestart}, //nolint:staticcheck // deprecated, still honoured
+		{"prestart", prestart},
 		{"createRuntime", h.CreateRuntime},
 		{"createContainer", h.CreateContainer},
 		{"startContainer", h.StartContainer},
@@ -575,7 +577,10 @@ func (v *validator) devices() error {
 			return fieldErr(f, "major %d / minor %d must not be negative", d.Major, d.Minor)
 		}
 		if d.Type == "p" && (d.Major != 0 || d.Minor != 0) {
-			return fieldErr(f, "a fifo (type p) takes no major/minor")
+			// runtime-spec says major/minor are not used for fifos; runc and
+			// runtime-tools' linux_devices send them anyway, so they are
+			// ignored rather than refused.
+			v.o.log.Warn("major/minor ignored for a fifo (type p)", zap.String("field", f))
 		}
 		if d.FileMode != nil && *d.FileMode&^os.ModePerm != 0 {
 			return fieldErr(f+".fileMode", "%#o has bits beyond the permission bits", uint32(*d.FileMode))

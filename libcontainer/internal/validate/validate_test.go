@@ -183,7 +183,10 @@ func TestSpecRules(t *testing.T) {
 		}, nil, "mounts[0]: uidMappings/gidMappings are only supported for bind mounts"},
 		{"idmap half", func(s *specs.Spec) { s.Mounts[1].UIDMappings = []specs.LinuxIDMapping{{Size: 1}} }, nil, "mounts[1]: an idmapped mount needs both uidMappings and gidMappings"},
 		// hooks
-		{"hook relative", func(s *specs.Spec) { s.Hooks.Prestart = []specs.Hook{{Path: "hook"}} }, nil, `hooks.prestart[0].path: "hook" is not an absolute path`},
+		{"hook relative", func(s *specs.Spec) {
+			//lint:ignore SA1019 the deprecated prestart list is still validated
+			s.Hooks.Prestart = []specs.Hook{{Path: "hook"}}
+		}, nil, `hooks.prestart[0].path: "hook" is not an absolute path`},
 		{"hook empty", func(s *specs.Spec) { s.Hooks.StartContainer = []specs.Hook{{Path: "/a"}, {}} }, nil, "hooks.startContainer[1].path: must not be empty"},
 		{"hook timeout 0", func(s *specs.Spec) { s.Hooks.CreateRuntime[0].Timeout = ip(0) }, nil, "hooks.createRuntime[0].timeout: 0 must be greater than zero"},
 		{"hook timeout negative", func(s *specs.Spec) { s.Hooks.Poststop[0].Timeout = ip(-3) }, nil, "hooks.poststop[0].timeout: -3 must be greater than zero"},
@@ -226,6 +229,8 @@ func TestSpecRules(t *testing.T) {
 		{"sysctl net without net ns", func(s *specs.Spec) { s.Linux.Namespaces = append(s.Linux.Namespaces[:1], s.Linux.Namespaces[2:]...) }, nil, `linux.sysctl["net.ipv4.ip_forward"]: needs a network namespace in linux.namespaces`},
 		{"sysctl net in host netns", func(s *specs.Spec) { s.Linux.Namespaces[1].Path = "/proc/self/ns/net" }, nil, `linux.sysctl["net.ipv4.ip_forward"]: not allowed: linux.namespaces[1].path /proc/self/ns/net is the host's network namespace`},
 		{"sysctl net netns path missing", func(s *specs.Spec) { s.Linux.Namespaces[1].Path = "/nonexistent/ns" }, nil, `linux.namespaces[1].path: stat /nonexistent/ns: no such file or directory`},
+		{"sysctl net joined host netns (override)", func(s *specs.Spec) { s.Linux.Namespaces[1].Path = filepath.Join(b, "file") },
+			[]Option{withHostNetNS(filepath.Join(b, "file"))}, `linux.sysctl["net.ipv4.ip_forward"]: not allowed: linux.namespaces[1].path ` + filepath.Join(b, "file") + ` is the host's network namespace`},
 		{"sysctl net other netns", func(s *specs.Spec) { s.Linux.Namespaces[1].Path = filepath.Join(b, "file") }, nil, ""},
 		{"sysctl domainname without uts", func(s *specs.Spec) { s.Linux.Namespaces = s.Linux.Namespaces[:4]; s.Hostname = "" }, nil, `linux.sysctl["kernel.domainname"]: needs a uts namespace in linux.namespaces`},
 		{"sysctl hostname", func(s *specs.Spec) { s.Linux.Sysctl["kernel.hostname"] = "x" }, nil, `linux.sysctl["kernel.hostname"]: not allowed: use the hostname field`},
@@ -238,7 +243,6 @@ func TestSpecRules(t *testing.T) {
 		{"device path", func(s *specs.Spec) { s.Linux.Devices[0].Path = "dev/fuse" }, nil, `linux.devices[0].path: "dev/fuse" is not an absolute path`},
 		{"device path dev", func(s *specs.Spec) { s.Linux.Devices[0].Path = "/dev/" }, nil, `linux.devices[0].path: "/dev/" cannot be a device node`},
 		{"device negative", func(s *specs.Spec) { s.Linux.Devices[0].Major = -1 }, nil, "linux.devices[0]: major -1 / minor 229 must not be negative"},
-		{"device fifo numbers", func(s *specs.Spec) { s.Linux.Devices[0].Type = "p" }, nil, "linux.devices[0]: a fifo (type p) takes no major/minor"},
 		{"device mode", func(s *specs.Spec) { s.Linux.Devices[0].FileMode = mode(os.ModeDir | 0o755) }, nil, "linux.devices[0].fileMode: 020000000755 has bits beyond the permission bits"},
 		{"cgroup device type", func(s *specs.Spec) { s.Linux.Resources.Devices[1].Type = "p" }, nil, `linux.resources.devices[1].type: "p" is not one of a, c, b`},
 		{"cgroup device access", func(s *specs.Spec) { s.Linux.Resources.Devices[1].Access = "rwx" }, nil, `linux.resources.devices[1].access: "rwx" may only contain r, w and m`},
