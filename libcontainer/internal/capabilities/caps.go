@@ -11,7 +11,8 @@ import (
 )
 
 // Caps holds the parsed capability sets of one process, restricted to the
-// capabilities the running kernel supports.
+// capabilities the running kernel supports. Make it with [Parse]: it
+// records the kernel's last capability, which ApplyBounding needs.
 type Caps struct {
 	Bounding    []capability.Cap
 	Effective   []capability.Cap

@@ -1,0 +1,22 @@
+package capabilities_test
+
+import (
+	"fmt"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+func ExampleParse() {
+	c, err := capabilities.Parse(&specs.LinuxCapabilities{
+		Bounding:  []string{"CAP_KILL", "CAP_CHOWN"},
+		Effective: []string{"CAP_KILL"},
+	}, nil)
+	fmt.Println(err, c.Bounding, c.Effective)
+
+	_, err = capabilities.Parse(&specs.LinuxCapabilities{Permitted: []string{"CAP_FOO"}}, nil)
+	fmt.Println(err)
+	// Output:
+	// <nil> [kill chown] [kill]
+	// permitted: unknown capability "CAP_FOO"
+}
