@@ -155,8 +155,9 @@ func (c *Container) Start(ctx context.Context) error {
 	return nil
 }
 
-// awaitInit waits until the init has written its byte to the fifo, or
-// has died. The fifo was opened non-blocking, so its open cannot hang on an
+// awaitInit waits until the init has written its byte to the fifo and
+// then executed the container process (its close-on-exec end of the fifo
+// closes), or has died. The fifo was opened non-blocking, so its open cannot hang on an
 // init that is gone; a pidfd notices the death.
 func (c *Container) awaitInit(fifo int) error {
 	pidfd, err := unix.PidfdOpen(c.state.InitPid, 0)
@@ -170,6 +171,7 @@ func (c *Container) awaitInit(fifo int) error {
 		return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
 	}
 	fds := []unix.PollFd{{Fd: int32(fifo), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+	released := false
 	for {
 		if _, err := unix.Poll(fds, -1); err != nil {
 			if err == unix.EINTR {
@@ -180,15 +182,23 @@ func (c *Container) awaitInit(fifo int) error {
 		if fds[0].Revents&(unix.POLLIN|unix.POLLHUP) != 0 {
 			var b [1]byte
 			n, err := unix.Read(fifo, b[:])
-			if n == 1 {
+			switch {
+			case n == 1:
+				released = true
+			case err == unix.EAGAIN:
+			case released:
+				// EOF after the byte: the init's close-on-exec write end
+				// closed, so the container process has been executed.
 				return nil
+			default:
+				return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
 			}
-			if err == unix.EAGAIN {
-				continue
-			}
-			return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
+			continue
 		}
 		if fds[1].Revents != 0 {
+			if released {
+				return nil // started, and already exited
+			}
 			return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
 		}
 	}

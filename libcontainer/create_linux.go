@@ -62,7 +62,7 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validate.Spec(spec, bundle); err != nil {
+	if err := validate.Spec(spec, bundle, validate.WithLogger(log), validate.WithSystemdCgroup(ib.systemd)); err != nil {
 		return nil, err
 	}
 	rootfs := spec.Root.Path
@@ -152,6 +152,17 @@ func (c *create) run(ctx context.Context) error {
 	fifoPath := filepath.Join(c.dir, execFifo)
 	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
 		return &os.PathError{Op: "mkfifo", Path: fifoPath, Err: err}
+	}
+	// The init opens the fifo after it switched to the container's user,
+	// which may be anyone: the mode must not lose its write bits to the
+	// umask, and the container's root owns it (as with runc).
+	if err := os.Chmod(fifoPath, 0o622); err != nil {
+		return err
+	}
+	if uid, gid := containerRoot(spec.Linux); uid != 0 || gid != 0 {
+		if err := os.Chown(fifoPath, uid, gid); err != nil {
+			return err
+		}
 	}
 	// O_PATH: the init gets a handle that neither opens the fifo nor lets
 	// the container reach the state directory (CVE-2016-9962).
@@ -460,6 +471,24 @@ func writeIDMaps(pid int, l *specs.Linux) error {
 		return fmt.Errorf("linux.gidMappings: %w", err)
 	}
 	return nil
+}
+
+// containerRoot is the host uid and gid that are root in the container.
+func containerRoot(l *specs.Linux) (uid, gid int) {
+	if l == nil {
+		return 0, 0
+	}
+	for _, m := range l.UIDMappings {
+		if m.ContainerID == 0 {
+			uid = int(m.HostID)
+		}
+	}
+	for _, m := range l.GIDMappings {
+		if m.ContainerID == 0 {
+			gid = int(m.HostID)
+		}
+	}
+	return uid, gid
 }
 
 func openPath(path string) (*os.File, error) {

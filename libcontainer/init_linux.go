@@ -176,11 +176,15 @@ func (in *initProcess) run() error {
 		return err
 	}
 	if mountNS {
-		if err := step("finalize rootfs", func() error { return rootfs.Finalize(in.sys, ropts) }); err != nil {
+		// The init's stdio may be the host's /dev/null, which the container
+		// must not keep a handle on.
+		if err := step("reopen /dev/null", rootfs.ReopenDevNull); err != nil {
 			return err
 		}
 	}
 
+	// Hostname and sysctls come before Finalize, which may make /proc/sys
+	// read-only (readonlyPaths).
 	if hasNamespace(spec.Linux, specs.UTSNamespace) {
 		if spec.Hostname != "" {
 			if err := step("set hostname", func() error { return unix.Sethostname([]byte(spec.Hostname)) }); err != nil {
@@ -195,6 +199,11 @@ func (in *initProcess) run() error {
 	}
 	if spec.Linux != nil && len(spec.Linux.Sysctl) > 0 {
 		if err := step("sysctl", func() error { return sysctl.Apply(spec.Linux.Sysctl) }); err != nil {
+			return err
+		}
+	}
+	if mountNS {
+		if err := step("finalize rootfs", func() error { return rootfs.Finalize(in.sys, ropts) }); err != nil {
 			return err
 		}
 	}
@@ -220,6 +229,9 @@ func (in *initProcess) run() error {
 	in.conn.Close()
 
 	if err := in.waitStart(); err != nil {
+		// The runtime is gone; the container's stderr is the only place
+		// left to say why the container did not start.
+		fmt.Fprintln(os.Stderr, "gocontainer: container init: wait for start:", err)
 		os.Exit(1)
 	}
 	if len(hk.StartContainer) > 0 {
@@ -360,13 +372,15 @@ func checkExecutable(path string) error {
 // waitStart blocks on the exec fifo until start opens it, then tells start
 // the init is going ahead.
 func (in *initProcess) waitStart() error {
-	fd, err := unix.Openat(in.procFD, fmt.Sprintf("thread-self/fd/%d", in.cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(in.procFD, fmt.Sprintf("self/fd/%d", in.cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
 	unix.Close(in.cfg.FifoFD)
 	unix.Close(in.procFD)
+	// The write end stays open (close-on-exec): start sees it close when
+	// the container process has been executed, and only then runs the
+	// poststart hooks, as runtime-spec orders them.
 	_, err = unix.Write(fd, []byte("0"))
-	unix.Close(fd)
 	return err
 }
