@@ -141,6 +141,12 @@ func runOne(ctx context.Context, h specs.Hook, state []byte, kind string, i int)
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, exec.ErrWaitDelay) && hctx.Err() == nil {
+		// The hook exited 0 but left a process (a daemon it started)
+		// holding its stdout or stderr open. The hook itself succeeded;
+		// waiting for the daemon would hang the runtime.
+		return nil
+	}
 	switch {
 	case errors.Is(hctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
 		err = fmt.Errorf("%w after %s", ErrTimeout, timeout)

@@ -99,10 +99,11 @@ func TestRunReportsAMissingBinary(t *testing.T) {
 	require.EqualError(t, err, `prestart hook #0 (/bin/true): timeout 0 must be greater than zero`)
 }
 
-// pidGone polls until pid no longer runs (gone or a zombie).
+// pidGone polls until pid no longer runs (gone or a zombie); it checks
+// at least once, so a zero deadline asks "is it gone now?".
 func pidGone(pid int, deadline time.Duration) bool {
 	end := time.Now().Add(deadline)
-	for time.Now().Before(end) {
+	for {
 		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if err != nil {
 			return true
@@ -111,9 +112,11 @@ func pidGone(pid int, deadline time.Duration) bool {
 		if i := strings.LastIndexByte(string(st), ')'); i > 0 && strings.HasPrefix(string(st[i+1:]), " Z") {
 			return true
 		}
+		if !time.Now().Before(end) {
+			return false
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return false
 }
 
 func readPid(t *testing.T, path string) int {
@@ -174,4 +177,18 @@ func TestRunAllRunsEveryHookAndLogsEachFailure(t *testing.T) {
 	require.Equal(t, 2, logs.Len())
 	require.Equal(t, "/bin/false", logs.All()[0].ContextMap()["path"])
 	require.NoError(t, RunAll(context.Background(), nil, nil, Poststop, nil))
+}
+
+func TestRunDoesNotWaitForADaemonThatKeepsTheHooksStdout(t *testing.T) {
+	dir := t.TempDir()
+	hook := script(t, dir, "daemonise", `sleep 60 & echo $! > "$1/daemon"; exit 0`)
+	start := time.Now()
+	err := Run(context.Background(), []specs.Hook{{Path: hook, Args: []string{hook, dir}}}, nil, CreateRuntime)
+	require.NoError(t, err)
+	require.Less(t, time.Since(start), waitDelay+3*time.Second)
+	pid := readPid(t, filepath.Join(dir, "daemon"))
+	require.False(t, pidGone(pid, 0), "the daemon must be left alone")
+	p, err := os.FindProcess(pid)
+	require.NoError(t, err)
+	require.NoError(t, p.Kill())
 }
