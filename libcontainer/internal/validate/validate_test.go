@@ -309,3 +309,17 @@ func TestSpecWarnsAboutRelativeMountDestinations(t *testing.T) {
 func TestSpecNil(t *testing.T) {
 	require.EqualError(t, Spec(nil, ""), "config: empty")
 }
+
+func TestSpecIgnoresFifoMajorMinorWithAWarning(t *testing.T) {
+	s := validSpec()
+	s.Linux.Devices[0].Type = "p"
+	core, logs := observer.New(zap.WarnLevel)
+	require.NoError(t, Spec(s, bundle(t), WithLogger(zap.New(core))))
+	require.Equal(t, 1, logs.Len())
+	require.Equal(t, "linux.devices[0]", logs.All()[0].ContextMap()["field"])
+
+	s.Linux.Devices[0].Major, s.Linux.Devices[0].Minor = 0, 0
+	core, logs = observer.New(zap.WarnLevel)
+	require.NoError(t, Spec(s, bundle(t), WithLogger(zap.New(core))))
+	require.Equal(t, 0, logs.Len())
+}
