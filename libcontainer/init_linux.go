@@ -284,6 +284,9 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 		if caps, err = capabilities.Parse(proc.Capabilities, in.log); err != nil {
 			return err
 		}
+		if skipped := caps.UnraisableAmbient(); len(skipped) > 0 {
+			in.log.Warn("ambient capabilities need to be inheritable too; not raised", zap.Strings("capabilities", skipped))
+		}
 		if err := caps.ApplyBounding(); err != nil {
 			return err
 		}

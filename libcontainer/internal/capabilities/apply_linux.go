@@ -49,9 +49,11 @@ func SetKeepCaps() error {
 
 // ApplyAfterSetuid clears PR_SET_KEEPCAPS, sets the effective, permitted
 // and inheritable sets of the calling thread with capset(2), then clears
-// the ambient set and raises each capability of c.Ambient. An ambient
-// capability must also be permitted and inheritable, or the kernel refuses
-// it with EPERM, which is returned naming the capability.
+// the ambient set and raises each capability of c.RaisableAmbient(). The
+// kernel refuses an ambient capability that is not also permitted and
+// inheritable; such capabilities are skipped, as runc and crun do (the
+// default spec of runc 1.1 asks for ambient caps without inheritable ones),
+// and the caller warns about [Caps.UnraisableAmbient].
 func (c *Caps) ApplyAfterSetuid() error {
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
 		return fmt.Errorf("prctl PR_SET_KEEPCAPS 0: %w", err)
@@ -72,10 +74,33 @@ func (c *Caps) ApplyAfterSetuid() error {
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
 		return fmt.Errorf("clear ambient capabilities: %w", err)
 	}
-	for _, cp := range c.Ambient {
+	for _, cp := range c.RaisableAmbient() {
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(cp), 0, 0); err != nil {
 			return fmt.Errorf("raise ambient capability %s: %w", Name(cp), err)
 		}
 	}
 	return nil
+}
+
+// RaisableAmbient is the part of c.Ambient the kernel can raise: the
+// capabilities that are also permitted and inheritable (capabilities(7)).
+func (c *Caps) RaisableAmbient() []capability.Cap {
+	var out []capability.Cap
+	for _, cp := range c.Ambient {
+		if slices.Contains(c.Permitted, cp) && slices.Contains(c.Inheritable, cp) {
+			out = append(out, cp)
+		}
+	}
+	return out
+}
+
+// UnraisableAmbient names the ambient capabilities ApplyAfterSetuid skips.
+func (c *Caps) UnraisableAmbient() []string {
+	var out []string
+	for _, cp := range c.Ambient {
+		if !slices.Contains(c.RaisableAmbient(), cp) {
+			out = append(out, Name(cp))
+		}
+	}
+	return out
 }
