@@ -131,13 +131,25 @@ func (c *Container) Start(ctx context.Context) error {
 	if st := c.Status(); st != StatusCreated {
 		return fmt.Errorf("cannot start a container that is %s: %w", st, ErrNotCreated)
 	}
+	// Pin the init with a pidfd before opening the fifo: opening it
+	// releases the init, whose process may exit at once.
+	pidfd, err := unix.PidfdOpen(c.state.InitPid, 0)
+	if err != nil {
+		return fmt.Errorf("container init: %w", os.NewSyscallError("pidfd_open", err))
+	}
+	defer unix.Close(pidfd)
+	// The pid could have been reused between the status check and
+	// pidfd_open: check it still is the init.
+	if !alive(c.state.InitPid, c.state.InitStart) {
+		return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
+	}
 	fifoPath := filepath.Join(c.dir, execFifo)
 	fifo, err := unix.Open(fifoPath, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return &os.PathError{Op: "open", Path: fifoPath, Err: err}
 	}
 	defer unix.Close(fifo)
-	if err := c.awaitInit(fifo); err != nil {
+	if err := awaitInit(fifo, pidfd); err != nil {
 		return err
 	}
 	if err := os.Remove(fifoPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -157,19 +169,9 @@ func (c *Container) Start(ctx context.Context) error {
 
 // awaitInit waits until the init has written its byte to the fifo and
 // then executed the container process (its close-on-exec end of the fifo
-// closes), or has died. The fifo was opened non-blocking, so its open cannot hang on an
-// init that is gone; a pidfd notices the death.
-func (c *Container) awaitInit(fifo int) error {
-	pidfd, err := unix.PidfdOpen(c.state.InitPid, 0)
-	if err != nil {
-		return fmt.Errorf("container init: %w", os.NewSyscallError("pidfd_open", err))
-	}
-	defer unix.Close(pidfd)
-	// The pid could have been reused between the status check and
-	// pidfd_open: check it still is the init.
-	if !alive(c.state.InitPid, c.state.InitStart) {
-		return fmt.Errorf("container init exited before start: %w", ErrNotRunning)
-	}
+// closes), or has died. The fifo was opened non-blocking, so its open cannot
+// hang on an init that is gone; the pidfd notices the death.
+func awaitInit(fifo, pidfd int) error {
 	fds := []unix.PollFd{{Fd: int32(fifo), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
 	released := false
 	for {
