@@ -20,7 +20,7 @@ merged=$(for r in "${runtimes[@]}"; do
 		jq -n --arg r "$r" '{($r): null}'
 	fi
 done | jq -s 'add')
-list=$(grep -v '^\s*#' "$repo/tests/oci/list.txt" | sed 's/#.*//;s/\s//g' | grep . | jq -R . | jq -s .)
+list=$(sed 's/#.*//' "$repo/tests/oci/list.txt" | awk 'NF {print $1}' | jq -R . | jq -s .)
 programs=$(jq -r '[.[] | select(. != null) | keys[]] | unique[]' <<<"$merged")
 [[ -n $programs ]] || { echo "oci-table: no results in $results (run hack/oci-test.sh --all RUNTIME)" >&2; exit 1; }
 
