@@ -18,7 +18,7 @@ fi
 staticcheck=$(command -v staticcheck || true)
 if [[ -z $staticcheck ]]; then
 	gobin=$(go env GOPATH)/bin
-	if GOWORK=off GOFLAGS= go install honnef.co/go/tools/cmd/staticcheck@latest; then
+	if GOWORK=off GOFLAGS='' go install honnef.co/go/tools/cmd/staticcheck@latest; then
 		staticcheck=$gobin/staticcheck
 	else
 		echo "lint: staticcheck could not be installed, skipping it (go vet and gofmt still ran)" >&2
