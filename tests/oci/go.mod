@@ -1,3 +1,12 @@
+// The runtime-tools v0.9.0 validation suite, built and run by hack/oci-build.sh
+// and hack/oci-test.sh. Not in go.work: see the comment there.
+//
+// runtime-tools v0.9.0 predates Go modules (it vendored with Godeps), so the
+// versions it needs are pinned here, not chosen by it:
+//   - runtime-spec v1.0.2: the spec version the suite validates;
+//   - selinux v1.10.2: the last release with label.FileLabel, which
+//     cmd/runtimetest calls.
+// tools.go lists the programs so that `go mod tidy` keeps them resolvable.
 module github.com/gocontainer/gocontainer/tests/oci
 
 go 1.26.0
