@@ -8,7 +8,7 @@ default:
 
 # Build the runtime binary into ./gocontainer.
 build:
-    cd cmd/gocontainer && go build -o ../../gocontainer .
+    hack/build.sh
 
 # Everything CI runs: unit tests, then runtime-tools against ./gocontainer.
 # Both layers run even when the first fails, so one run shows every result.

@@ -18,7 +18,7 @@ fi
 
 runtime=${RUNTIME:-./gocontainer}
 if [[ $runtime == ./gocontainer ]]; then
-	[[ -x ./gocontainer && ${1:-} == --no-setup ]] || (cd cmd/gocontainer && go build -o ../../gocontainer .)
+	[[ -x ./gocontainer && ${1:-} == --no-setup ]] || hack/build.sh
 	runtime=$repo/gocontainer
 else
 	runtime=$(command -v "$runtime") || { echo "demo: runtime ${RUNTIME} not found" >&2; exit 1; }

@@ -149,29 +149,33 @@ func (c *Container) Start(ctx context.Context) error {
 		return &os.PathError{Op: "open", Path: fifoPath, Err: err}
 	}
 	defer unix.Close(fifo)
-	if err := awaitInit(fifo, pidfd); err != nil {
+	// runtime-spec orders poststart hooks after the container process has
+	// been executed; without such hooks start returns once the init is
+	// released.
+	poststart := len(c.state.Poststart) > 0
+	if err := awaitInit(fifo, pidfd, poststart); err != nil {
 		return err
 	}
 	if err := os.Remove(fifoPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if h := c.state.Hooks; h != nil && len(h.Poststart) > 0 {
+	if poststart {
 		st, err := json.Marshal(c.state.ociState(StatusRunning))
 		if err != nil {
 			return err
 		}
 		// Per runtime-spec a failing poststart hook is only a warning; the
 		// remaining hooks still run.
-		_ = hooks.RunAll(ctx, h.Poststart, st, "poststart", c.logger)
+		_ = hooks.RunAll(ctx, c.state.Poststart, st, "poststart", c.logger)
 	}
 	return nil
 }
 
-// awaitInit waits until the init has written its byte to the fifo and
-// then executed the container process (its close-on-exec end of the fifo
-// closes), or has died. The fifo was opened non-blocking, so its open cannot
+// awaitInit waits until the init has written its byte to the fifo and,
+// with waitExec, then executed the container process (its close-on-exec end
+// of the fifo closes), or has died. The fifo was opened non-blocking, so its open cannot
 // hang on an init that is gone; the pidfd notices the death.
-func awaitInit(fifo, pidfd int) error {
+func awaitInit(fifo, pidfd int, waitExec bool) error {
 	fds := []unix.PollFd{{Fd: int32(fifo), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
 	released := false
 	for {
@@ -186,6 +190,9 @@ func awaitInit(fifo, pidfd int) error {
 			n, err := unix.Read(fifo, b[:])
 			switch {
 			case n == 1:
+				if !waitExec {
+					return nil
+				}
 				released = true
 			case err == unix.EAGAIN:
 			case released:
@@ -292,13 +299,8 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 
 func (c *Container) destroy(ctx context.Context) error {
 	s := c.state
-	if alive(s.InitPid, s.InitStart) {
-		if err := c.signalAll(unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
-			c.logger.Warn("kill container processes", zap.Error(err))
-		}
-		if !waitGone(s.InitPid, s.InitStart, killTimeout) {
-			return fmt.Errorf("container init %d did not exit after SIGKILL", s.InitPid)
-		}
+	if err := c.killAndWait(); err != nil {
+		return err
 	}
 	if s.CgroupPaths != nil || s.CgroupsPath != "" {
 		cg, err := c.cgroup()
@@ -315,17 +317,58 @@ func (c *Container) destroy(ctx context.Context) error {
 			return fmt.Errorf("remove cgroup: %w", err)
 		}
 	}
-	if s.Hooks != nil && len(s.Hooks.Poststop) > 0 && s.InitReady {
+	if len(s.Poststop) > 0 && s.InitReady {
 		raw, err := json.Marshal(s.ociState(StatusStopped))
 		if err == nil {
 			// Per runtime-spec a poststop failure is only a warning.
-			_ = hooks.RunAll(ctx, s.Hooks.Poststop, raw, "poststop", c.logger)
+			_ = hooks.RunAll(ctx, s.Poststop, raw, "poststop", c.logger)
 		}
 	}
 	if err := os.RemoveAll(c.dir); err != nil {
 		return fmt.Errorf("remove state directory: %w", err)
 	}
 	return nil
+}
+
+// killAndWait SIGKILLs every process of the container and waits until the
+// init has exited. A pidfd both pins the init against pid reuse and wakes
+// the wait the moment it dies (a zombie counts as exited).
+func (c *Container) killAndWait() error {
+	s := c.state
+	if s.InitPid <= 0 {
+		return nil
+	}
+	pidfd, err := unix.PidfdOpen(s.InitPid, 0)
+	if err == unix.ESRCH {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("container init: %w", os.NewSyscallError("pidfd_open", err))
+	}
+	defer unix.Close(pidfd)
+	if !alive(s.InitPid, s.InitStart) {
+		return nil
+	}
+	if err := c.signalAll(unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
+		c.logger.Warn("kill container processes", zap.Error(err))
+	}
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(killTimeout)
+	for {
+		n, err := unix.Poll(fds, int(time.Until(deadline).Milliseconds()))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return os.NewSyscallError("poll pidfd", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("container init %d did not exit within %s of SIGKILL", s.InitPid, killTimeout)
+		}
+	}
 }
 
 // Wait waits for the init to exit and returns its exit code in the shell's

@@ -129,16 +129,19 @@ func (c *create) run(ctx context.Context) error {
 		Created:     time.Now().UTC(),
 		Owner:       "root",
 		UseSystemd:  c.ib.systemd,
-		Hooks:       spec.Hooks,
-		Process:     spec.Process,
+	}
+	if spec.Hooks != nil {
+		c.state.Poststart, c.state.Poststop = spec.Hooks.Poststart, spec.Hooks.Poststop
+	}
+	if spec.Process != nil {
+		raw, err := json.Marshal(spec.Process)
+		if err != nil {
+			return fmt.Errorf("encode process: %w", err)
+		}
+		c.state.Process = raw
 	}
 	if spec.Linux != nil {
 		c.state.CgroupsPath = spec.Linux.CgroupsPath
-	}
-	// A state.json exists from the start, so that delete -f can clean up
-	// after a create that is killed at any later point.
-	if err := saveState(c.dir, c.state); err != nil {
-		return err
 	}
 
 	cg, err := libcgroups.New(libcgroups.Config{
@@ -148,6 +151,13 @@ func (c *create) run(ctx context.Context) error {
 		return fmt.Errorf("cgroup: %w", err)
 	}
 	c.cgroup = cg
+	c.state.CgroupPaths = cg.Paths()
+	// state.json exists before any process or cgroup does, so that
+	// delete -f can clean up after a create killed at any later point:
+	// it kills whatever is in the cgroup and removes it.
+	if err := saveState(c.dir, c.state); err != nil {
+		return err
+	}
 
 	fifoPath := filepath.Join(c.dir, execFifo)
 	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
@@ -228,7 +238,6 @@ func (c *create) run(ctx context.Context) error {
 	if err := c.cgroup.Apply(stage0); err != nil {
 		return fmt.Errorf("cgroup: %w", err)
 	}
-	c.state.CgroupPaths = c.cgroup.Paths()
 	if spec.Linux != nil && spec.Linux.Resources != nil {
 		if err := c.cgroup.Set(spec.Linux.Resources); err != nil {
 			return fmt.Errorf("cgroup: %w", err)
@@ -256,11 +265,6 @@ func (c *create) run(ctx context.Context) error {
 		if t == specs.UserNamespace || hasNamespace(spec.Linux, t) || t == specs.MountNamespace {
 			c.state.NamespacePaths[t] = fmt.Sprintf("/proc/%d/ns/%s", c.initPid, namespaces[t].proc)
 		}
-	}
-	// From here on delete -f can find and clean up the init even if this
-	// process is killed.
-	if err := saveState(c.dir, c.state); err != nil {
-		return err
 	}
 
 	cfg := &initConfig{

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // procStat is what /proc/<pid>/stat tells about a process.
@@ -50,35 +47,4 @@ func alive(pid int, start uint64) bool {
 		return false
 	}
 	return st.start == start && st.state != 'Z' && st.state != 'X'
-}
-
-// waitGone polls until pid is no longer the live process it was, or the
-// deadline passes. A pidfd poll would need the process to be ours; the init
-// of a container created by another runtime process is not.
-func waitGone(pid int, start uint64, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	delay := 100 * time.Microsecond
-	for {
-		if !alive(pid, start) {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(delay)
-		if delay < 10*time.Millisecond {
-			delay *= 2
-		}
-	}
-}
-
-// reap collects pid if it is our child, without blocking.
-func reap(pid int) {
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
-		if err != unix.EINTR {
-			return
-		}
-	}
 }

@@ -61,11 +61,13 @@ type State struct {
 	// path that joins it (for exec).
 	NamespacePaths map[specs.LinuxNamespaceType]string `json:"namespace_paths,omitempty"`
 
-	// Hooks are the config's hooks; poststart and poststop run after
-	// create has returned, from other runtime processes.
-	Hooks *specs.Hooks `json:"hooks,omitempty"`
-	// Process is the config's process, for exec defaults.
-	Process *specs.Process `json:"process,omitempty"`
+	// Poststart and Poststop are the config's hooks that run after create
+	// has returned, from other runtime processes.
+	Poststart []specs.Hook `json:"poststart,omitempty"`
+	Poststop  []specs.Hook `json:"poststop,omitempty"`
+	// Process is the config's process, kept encoded: only exec needs it,
+	// and decoding the runtime-spec types costs every command's start.
+	Process json.RawMessage `json:"process,omitempty"`
 	// Created state has been reached: the init finished setting up.
 	// Before that a state.json only lets delete -f find what to clean.
 	InitReady bool `json:"init_ready"`

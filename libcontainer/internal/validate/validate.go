@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rlimits"
@@ -39,7 +40,21 @@ var ErrInvalidID = errors.New("invalid container id")
 // MaxIDLength is the longest container id accepted, in bytes.
 const MaxIDLength = 1024
 
-var idPattern = regexp.MustCompile(`^[\w+\-.]+$`)
+// validIDChars reports whether id uses only runc's id characters
+// (`^[\w+\-.]+$`). A loop rather than a regexp: every command validates an
+// id, and compiling a regexp at package init costs each process start.
+func validIDChars(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '_' || c == '+' || c == '-' || c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ID checks a container id with runc's rules: not empty, at most
 // [MaxIDLength] bytes, only ASCII letters, digits and "_+-.", and not "."
@@ -53,7 +68,7 @@ func ID(id string) error {
 		return fmt.Errorf("%w: %d bytes long, at most %d allowed", ErrInvalidID, len(id), MaxIDLength)
 	case id == "." || id == "..":
 		return fmt.Errorf("%w %q: reserved name", ErrInvalidID, id)
-	case !idPattern.MatchString(id):
+	case !validIDChars(id):
 		return fmt.Errorf("%w %q: only letters, digits and _ + - . are allowed", ErrInvalidID, id)
 	}
 	return nil
@@ -133,15 +148,18 @@ func (v *validator) has(t specs.LinuxNamespaceType) bool {
 	return ok
 }
 
-var semver = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
-	`(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$`)
+// semver is compiled on first use, not at package init (see validIDChars).
+var semver = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
+		`(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$`)
+})
 
 func (v *validator) version() error {
 	ver := v.s.Version
 	if ver == "" {
 		return fieldErr("ociVersion", "must be set")
 	}
-	m := semver.FindStringSubmatch(ver)
+	m := semver().FindStringSubmatch(ver)
 	if m == nil {
 		return fieldErr("ociVersion", "%q is not a semantic version (MAJOR.MINOR.PATCH)", ver)
 	}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Build the gocontainer binary into ./gocontainer (or $1).
+#
+# The binary is linked statically (glibc and libseccomp included): every
+# container costs four starts of it (create, the container init, start,
+# delete), and a static binary skips the dynamic loader, about 2 ms per
+# start on the benchmark machine (see docs/performance.md). netgo and
+# osusergo keep glibc's NSS out, which cannot work statically linked.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=$(realpath -m "${1:-$repo/gocontainer}")
+cd "$repo/cmd/gocontainer"
+commit=$(git -C "$repo" rev-parse HEAD 2>/dev/null || true)
+version=$(cat "$repo/VERSION" 2>/dev/null || echo 0.1.0-dev)
+go build -trimpath -tags netgo,osusergo \
+	-ldflags "-s -w -linkmode external -extldflags -static -X main.version=$version -X main.commit=$commit" \
+	-o "$out" .
