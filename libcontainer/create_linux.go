@@ -29,19 +29,23 @@ import (
 // initConfig is everything the container init needs, sent as the first
 // Go-side message.
 type initConfig struct {
-	ID           string      `json:"id"`
-	Spec         *specs.Spec `json:"spec"`
-	Bundle       string      `json:"bundle"`
-	Rootfs       string      `json:"rootfs"`
-	NoPivot      bool        `json:"no_pivot"`
-	NoNewKeyring bool        `json:"no_new_keyring"`
-	PreserveFDs  int         `json:"preserve_fds"`
+	ID string `json:"id"`
+	// Config is config.json exactly as the runtime read and validated it.
+	Config       json.RawMessage `json:"config"`
+	Bundle       string          `json:"bundle"`
+	Rootfs       string          `json:"rootfs"`
+	NoPivot      bool            `json:"no_pivot"`
+	NoNewKeyring bool            `json:"no_new_keyring"`
+	PreserveFDs  int             `json:"preserve_fds"`
 	// FifoFD is the init's O_PATH handle on exec.fifo.
 	FifoFD int `json:"fifo_fd"`
 	// InitPid is the init's pid as the runtime sees it, for hook state.
 	InitPid  int    `json:"init_pid"`
 	UserNS   bool   `json:"user_ns"`
 	LogLevel string `json:"log_level"`
+
+	// spec is Config decoded, in the init.
+	spec *specs.Spec
 }
 
 // Build creates the container: it validates the bundle, starts the init,
@@ -58,7 +62,7 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", ib.bundle, err)
 	}
-	spec, err := validate.LoadBundle(bundle)
+	spec, raw, err := validate.ReadBundle(bundle)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +97,7 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 	}
 	defer lock.Close()
 
-	c := &create{ib: ib, spec: spec, bundle: bundle, rootfs: rootfs, dir: dir, log: log}
+	c := &create{ib: ib, spec: spec, config: raw, bundle: bundle, rootfs: rootfs, dir: dir, log: log}
 	if err := c.run(ctx); err != nil {
 		c.cleanup()
 		return nil, err
@@ -105,6 +109,7 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 type create struct {
 	ib     *InitContainerBuilder
 	spec   *specs.Spec
+	config []byte // config.json as read
 	bundle string
 	rootfs string
 	dir    string
@@ -133,13 +138,15 @@ func (c *create) run(ctx context.Context) error {
 	if spec.Hooks != nil {
 		c.state.Poststart, c.state.Poststop = spec.Hooks.Poststart, spec.Hooks.Poststop
 	}
-	if spec.Process != nil {
-		raw, err := json.Marshal(spec.Process)
-		if err != nil {
-			return fmt.Errorf("encode process: %w", err)
-		}
-		c.state.Process = raw
+	// The process section as the user wrote it, without decoding and
+	// encoding the runtime-spec types once more.
+	var sections struct {
+		Process json.RawMessage `json:"process"`
 	}
+	if err := json.Unmarshal(c.config, &sections); err != nil {
+		return fmt.Errorf("config.json: %w", err)
+	}
+	c.state.Process = sections.Process
 	if spec.Linux != nil {
 		c.state.CgroupsPath = spec.Linux.CgroupsPath
 	}
@@ -268,7 +275,7 @@ func (c *create) run(ctx context.Context) error {
 	}
 
 	cfg := &initConfig{
-		ID: b.id, Spec: spec, Bundle: c.bundle, Rootfs: c.rootfs,
+		ID: b.id, Config: c.config, Bundle: c.bundle, Rootfs: c.rootfs,
 		NoPivot: c.ib.noPivot, NoNewKeyring: c.ib.noNewKeyring,
 		PreserveFDs: b.preserveFDs, FifoFD: fifoFD, InitPid: c.initPid,
 		UserNS: hasNamespace(spec.Linux, specs.UserNamespace), LogLevel: b.logLevel,

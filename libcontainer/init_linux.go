@@ -71,6 +71,10 @@ func Init(opts InitOptions) int {
 		_ = conn.SendError(channel.NewInitError("decode init config", err))
 		return 1
 	}
+	if err := json.Unmarshal(cfg.Config, &cfg.spec); err != nil {
+		_ = conn.SendError(channel.NewInitError("decode config.json", err))
+		return 1
+	}
 	in := &initProcess{cfg: &cfg, conn: conn, opts: opts, log: zap.NewNop(), sys: lsys.NewLinux()}
 	if err := in.run(); err != nil {
 		var ie *channel.InitError
@@ -104,15 +108,15 @@ func step(name string, fn func() error) error {
 
 func (in *initProcess) hookState(status Status) ([]byte, error) {
 	st := specs.State{
-		Version: in.cfg.Spec.Version, ID: in.cfg.ID, Status: specs.ContainerState(status),
-		Pid: in.cfg.InitPid, Bundle: in.cfg.Bundle, Annotations: in.cfg.Spec.Annotations,
+		Version: in.cfg.spec.Version, ID: in.cfg.ID, Status: specs.ContainerState(status),
+		Pid: in.cfg.InitPid, Bundle: in.cfg.Bundle, Annotations: in.cfg.spec.Annotations,
 	}
 	return json.Marshal(st)
 }
 
 func (in *initProcess) run() error {
 	ctx := context.Background()
-	spec := in.cfg.Spec
+	spec := in.cfg.spec
 	proc := spec.Process
 	hk := spec.Hooks
 	if hk == nil {

@@ -30,37 +30,52 @@ func ParseConfig(r io.Reader) (*specs.Spec, error) {
 
 // parseConfig is ParseConfig with the name used in errors.
 func parseConfig(r io.Reader, name string) (*specs.Spec, error) {
+	s, _, err := readConfig(r, name)
+	return s, err
+}
+
+// readConfig parses the config and also returns the bytes it was parsed
+// from.
+func readConfig(r io.Reader, name string) (*specs.Spec, []byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: read: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: read: %w", name, err)
 	}
 	if len(data) > maxConfigSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxConfigSize)
+		return nil, nil, fmt.Errorf("%s: larger than %d bytes", name, maxConfigSize)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fmt.Errorf("%s: empty file", ConfigFile)
+		return nil, nil, fmt.Errorf("%s: empty file", ConfigFile)
 	}
 	var s *specs.Spec
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
+		return nil, nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
 	}
 	if s == nil {
-		return nil, fmt.Errorf("%s: the config is null", ConfigFile)
+		return nil, nil, fmt.Errorf("%s: the config is null", ConfigFile)
 	}
-	return s, nil
+	return s, data, nil
 }
 
 // LoadBundle reads and parses bundle/config.json. A missing file gives
 // the os error as is (`open /b/config.json: no such file or directory`).
 // It does not validate the config: call [Spec] for that.
 func LoadBundle(bundle string) (*specs.Spec, error) {
+	s, _, err := ReadBundle(bundle)
+	return s, err
+}
+
+// ReadBundle is LoadBundle that also returns the raw bytes of config.json,
+// so that the runtime can hand the container init exactly what it parsed
+// without encoding it again.
+func ReadBundle(bundle string) (*specs.Spec, []byte, error) {
 	f, err := os.Open(filepath.Join(bundle, ConfigFile))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	// Errors name the full path: the user may have several bundles.
-	return parseConfig(f, f.Name())
+	return readConfig(f, f.Name())
 }
 
 // describeJSONError turns a decoding error into one line with the line
