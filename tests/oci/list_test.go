@@ -10,14 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestReadListParsesNamesAndXFail(t *testing.T) {
+func TestReadListParsesNamesXFailAndAttempts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "list.txt")
-	require.NoError(t, os.WriteFile(path, []byte("# header\ndefault\n\n  hostname   # trailing comment\nhooks xfail: Hooks MUST be called in the listed order # why\n"), 0o644))
+	require.NoError(t, os.WriteFile(path, []byte("# header\ndefault\n\n  hostname   # trailing comment\nhooks xfail: Hooks MUST be called in the listed order # why\npoststart attempts: 4\n"), 0o644))
 	got := readList(t, path)
 	require.Equal(t, []listEntry{
-		{Name: "default"},
-		{Name: "hostname"},
-		{Name: "hooks", XFail: "Hooks MUST be called in the listed order"},
+		{Name: "default", Attempts: 1},
+		{Name: "hostname", Attempts: 1},
+		{Name: "hooks", XFail: "Hooks MUST be called in the listed order", Attempts: 1},
+		{Name: "poststart", Attempts: 4},
 	}, got)
 }
 
