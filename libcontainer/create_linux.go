@@ -16,6 +16,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcgroups"
@@ -361,6 +362,8 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 			return c.initFailed(fmt.Errorf("container init: %w", err))
 		}
 		switch m.Type {
+		case channel.TypeLog:
+			c.initLog(m.Payload)
 		case channel.TypeHooks:
 			if err := c.runtimeHooks(ctx); err != nil {
 				return err
@@ -386,6 +389,32 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 			return fmt.Errorf("container init sent an unexpected %q message", m.Type)
 		}
 	}
+}
+
+// initLog re-emits one log entry of the init through the runtime's logger.
+func (c *create) initLog(raw json.RawMessage) {
+	var entry map[string]any
+	if err := json.Unmarshal(raw, &entry); err != nil {
+		return
+	}
+	level, _ := entry["level"].(string)
+	msg, _ := entry["msg"].(string)
+	delete(entry, "level")
+	delete(entry, "msg")
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		lvl = zapcore.InfoLevel
+	}
+	ce := c.log.Check(lvl, msg)
+	if ce == nil {
+		return
+	}
+	fields := make([]zap.Field, 0, len(entry)+1)
+	fields = append(fields, zap.String("process", "init"))
+	for k, v := range entry {
+		fields = append(fields, zap.Any(k, v))
+	}
+	ce.Write(fields...)
 }
 
 // runtimeHooks runs prestart (deprecated but still honoured) and

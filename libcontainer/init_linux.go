@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"io"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
@@ -75,7 +77,7 @@ func Init(opts InitOptions) int {
 		_ = conn.SendError(channel.NewInitError("decode config.json", err))
 		return 1
 	}
-	in := &initProcess{cfg: &cfg, conn: conn, opts: opts, log: zap.NewNop(), sys: lsys.NewLinux()}
+	in := &initProcess{cfg: &cfg, conn: conn, opts: opts, log: initLogger(conn, cfg.LogLevel), sys: lsys.NewLinux()}
 	if err := in.run(); err != nil {
 		var ie *channel.InitError
 		if !errors.As(err, &ie) {
@@ -85,6 +87,23 @@ func Init(opts InitOptions) int {
 		return 1
 	}
 	return 0 // unreachable: run ends in execve
+}
+
+// initLogger logs the init's entries at the runtime's level as messages on
+// conn, which the runtime re-emits into its own log (--log, --debug). The
+// init's stderr is the container's and must stay clean: a failed send is
+// dropped, never reported there.
+func initLogger(conn *channel.Conn, level string) *zap.Logger {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil || level == "" {
+		lvl = zapcore.WarnLevel
+	}
+	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{
+		LevelKey: "level", MessageKey: "msg", EncodeLevel: zapcore.LowercaseLevelEncoder,
+		EncodeDuration: zapcore.StringDurationEncoder,
+	})
+	core := zapcore.NewCore(enc, zapcore.AddSync(conn.LogWriter()), lvl)
+	return zap.New(core, zap.ErrorOutput(zapcore.AddSync(io.Discard)))
 }
 
 type initProcess struct {
@@ -230,6 +249,8 @@ func (in *initProcess) run() error {
 		// ever start or delete it, so do not linger.
 		os.Exit(1)
 	}
+	// Nothing the init logs from here on has anywhere to go.
+	in.log = zap.NewNop()
 	in.conn.Close()
 
 	if err := in.waitStart(); err != nil {

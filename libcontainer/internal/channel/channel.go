@@ -38,6 +38,9 @@ const (
 	TypeReadyAck Type = "ready_ack"
 	// TypeError: init -> runtime, the init failed; Error says where.
 	TypeError Type = "error"
+	// TypeLog: init -> runtime, one JSON log entry of the init (zap's
+	// JSON encoding), re-emitted by the runtime's own logger.
+	TypeLog Type = "log"
 )
 
 // Message is one JSON frame.
@@ -189,4 +192,28 @@ func (c *Conn) Expect(t Type) (*Message, error) {
 		return nil, fmt.Errorf("unexpected %q message, want %q", m.Type, t)
 	}
 	return m, nil
+}
+
+// LogWriter returns a writer for a zap JSON core: every Write is one log
+// entry and is sent as a TypeLog message.
+func (c *Conn) LogWriter() io.Writer { return logWriter{c} }
+
+type logWriter struct{ c *Conn }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	raw, err := json.Marshal(&Message{Type: TypeLog, Payload: json.RawMessage(trimNewline(p))})
+	if err != nil {
+		return 0, err
+	}
+	if err := w.c.WriteFrame(raw); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
 }

@@ -55,3 +55,16 @@ func TestOversizedFrameIsRefused(t *testing.T) {
 	_, err = c.ReadFrame()
 	require.ErrorContains(t, err, "exceeds")
 }
+
+func TestLogWriterSendsOneMessagePerEntry(t *testing.T) {
+	p, c, err := Pair()
+	require.NoError(t, err)
+	defer p.Close()
+	defer c.Close()
+	n, err := c.LogWriter().Write([]byte(`{"level":"debug","msg":"mount /proc"}` + "\n"))
+	require.NoError(t, err)
+	require.Equal(t, len(`{"level":"debug","msg":"mount /proc"}`)+1, n)
+	m, err := p.Expect(TypeLog)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"level":"debug","msg":"mount /proc"}`, string(m.Payload))
+}
