@@ -352,6 +352,14 @@ func (c *Container) killAndWait() error {
 	if err := c.signalAll(unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
 		c.logger.Warn("kill container processes", zap.Error(err))
 	}
+	// A frozen process does not die of SIGKILL until it is thawed.
+	if cg, err := c.cgroup(); err == nil {
+		if st, err := cg.FreezerState(); err == nil && st == libcgroups.Frozen {
+			if err := cg.Freeze(libcgroups.Thawed); err != nil {
+				return fmt.Errorf("thaw paused container to kill it: %w", err)
+			}
+		}
+	}
 	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
 	deadline := time.Now().Add(killTimeout)
 	for {
@@ -393,4 +401,30 @@ func (c *Container) Wait() (int, error) {
 		return 128 + int(ws.Signal()), nil
 	}
 	return -1, fmt.Errorf("container init: unexpected wait status %#x", uint32(ws))
+}
+
+// Pause freezes every process of a running container.
+func (c *Container) Pause() error {
+	return c.setFrozen(StatusRunning, libcgroups.Frozen)
+}
+
+// Resume thaws a paused container.
+func (c *Container) Resume() error {
+	return c.setFrozen(StatusPaused, libcgroups.Thawed)
+}
+
+func (c *Container) setFrozen(want Status, to libcgroups.FreezerState) error {
+	l, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if st := c.Status(); st != want {
+		return fmt.Errorf("container %q is %s, not %s", c.state.ID, st, want)
+	}
+	cg, err := c.cgroup()
+	if err != nil {
+		return err
+	}
+	return cg.Freeze(to)
 }

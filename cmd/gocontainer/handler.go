@@ -269,3 +269,19 @@ func (h *handler) Spec(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.S
 	}
 	return specconv.WriteSpec(filepath.Clean(bundle), s)
 }
+
+func (h *handler) Pause(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.PauseOptions) error {
+	c, _, err := h.load(g, o.ID)
+	if err != nil {
+		return err
+	}
+	return c.Pause()
+}
+
+func (h *handler) Resume(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.ResumeOptions) error {
+	c, _, err := h.load(g, o.ID)
+	if err != nil {
+		return err
+	}
+	return c.Resume()
+}
