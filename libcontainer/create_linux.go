@@ -429,7 +429,7 @@ func (c *create) runtimeHooks(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	//nolint:staticcheck // prestart is deprecated in the spec but required.
+	//lint:ignore SA1019 prestart is deprecated in runtime-spec, yet configs use it and it must run.
 	if err := hooks.Run(ctx, h.Prestart, st, "prestart"); err != nil {
 		return err
 	}

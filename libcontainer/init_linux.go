@@ -78,15 +78,14 @@ func Init(opts InitOptions) int {
 		return 1
 	}
 	in := &initProcess{cfg: &cfg, conn: conn, opts: opts, log: initLogger(conn, cfg.LogLevel), sys: lsys.NewLinux()}
-	if err := in.run(); err != nil {
-		var ie *channel.InitError
-		if !errors.As(err, &ie) {
-			ie = channel.NewInitError("container init", err)
-		}
-		_ = conn.SendError(ie)
-		return 1
+	// run only returns on failure: success ends in execve.
+	err = in.run()
+	var ie *channel.InitError
+	if !errors.As(err, &ie) {
+		ie = channel.NewInitError("container init", err)
 	}
-	return 0 // unreachable: run ends in execve
+	_ = conn.SendError(ie)
+	return 1
 }
 
 // initLogger logs the init's entries at the runtime's level as messages on
@@ -133,6 +132,8 @@ func (in *initProcess) hookState(status Status) ([]byte, error) {
 	return json.Marshal(st)
 }
 
+// run sets the container up and execs its process; it returns only on
+// failure.
 func (in *initProcess) run() error {
 	ctx := context.Background()
 	spec := in.cfg.spec
@@ -175,7 +176,7 @@ func (in *initProcess) run() error {
 		}
 	}
 
-	//nolint:staticcheck // prestart is deprecated in the spec but required.
+	//lint:ignore SA1019 prestart is deprecated in runtime-spec, yet configs use it and it must run.
 	if len(hk.Prestart) > 0 || len(hk.CreateRuntime) > 0 {
 		if err := in.conn.Send(channel.TypeHooks, nil); err != nil {
 			return channel.NewInitError("request runtime hooks", err)
