@@ -40,6 +40,9 @@ type initConfig struct {
 	PreserveFDs  int             `json:"preserve_fds"`
 	// FifoFD is the init's O_PATH handle on exec.fifo.
 	FifoFD int `json:"fifo_fd"`
+	// ExeFD is the sealed binary the init was executed from; the init
+	// closes it at once.
+	ExeFD int `json:"exe_fd"`
 	// InitPid is the init's pid as the runtime sees it, for hook state.
 	InitPid  int    `json:"init_pid"`
 	UserNS   bool   `json:"user_ns"`
@@ -278,7 +281,7 @@ func (c *create) run(ctx context.Context) error {
 	cfg := &initConfig{
 		ID: b.id, Config: c.config, Bundle: c.bundle, Rootfs: c.rootfs,
 		NoPivot: c.ib.noPivot, NoNewKeyring: c.ib.noNewKeyring,
-		PreserveFDs: b.preserveFDs, FifoFD: fifoFD, InitPid: c.initPid,
+		PreserveFDs: b.preserveFDs, FifoFD: fifoFD, ExeFD: exeFD, InitPid: c.initPid,
 		UserNS: hasNamespace(spec.Linux, specs.UserNamespace), LogLevel: b.logLevel,
 	}
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {

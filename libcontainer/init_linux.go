@@ -73,6 +73,11 @@ func Init(opts InitOptions) int {
 		_ = conn.SendError(channel.NewInitError("decode init config", err))
 		return 1
 	}
+	// The sealed binary is only needed by execve, which is done; nothing
+	// in the container should ever see a handle on it.
+	if cfg.ExeFD > 2 {
+		unix.Close(cfg.ExeFD)
+	}
 	if err := json.Unmarshal(cfg.Config, &cfg.spec); err != nil {
 		_ = conn.SendError(channel.NewInitError("decode config.json", err))
 		return 1
