@@ -3,7 +3,9 @@ module github.com/gocontainer/gocontainer/tests/integration
 go 1.26.0
 
 require (
-	github.com/opencontainers/runtime-spec v1.3.0 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	github.com/opencontainers/runtime-spec v1.3.0
+	github.com/stretchr/testify v1.12.1
+	golang.org/x/sys v0.49.0
 )
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

@@ -1,0 +1,135 @@
+package integration
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// trapTERM runs until SIGTERM; a pid-1 shell without a trap ignores
+// SIGTERM (the kernel drops signals pid 1 has no handler for), so the trap
+// is what makes TERM stop the container.
+var trapTERM = []string{"sh", "-c", "trap 'exit 143' TERM; while :; do sleep 0.05; done"}
+
+func TestLifecycleCreateStartKillDelete(t *testing.T) {
+	r := newRuntime(t)
+	for _, sig := range []string{"TERM", "SIGTERM", "15", "KILL"} {
+		t.Run("kill_"+sig+"_stops_the_container", func(t *testing.T) {
+			snap := takeSnapshot(t)
+			spec := baseSpec(trapTERM...)
+			cg := uniqueCgroup(t)
+			spec.Linux.CgroupsPath = cg
+			b := newBundle(t, spec)
+			id := "lc" + sig
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			r.deleteOnCleanup(t, id)
+
+			r.ok(t, "create", "--bundle", b.dir, "--pid-file", pidFile, id)
+			st := r.mustState(t, id)
+			require.Equal(t, "created", st.Status)
+			require.Greater(t, st.Pid, 0)
+			require.Equal(t, id, st.ID)
+			require.Equal(t, b.dir, st.Bundle)
+			require.True(t, pidAlive(st.Pid), "init pid %d of a created container is not alive", st.Pid)
+
+			raw, err := os.ReadFile(pidFile)
+			require.NoError(t, err)
+			require.NotContains(t, string(raw), "\n", "pid file must not end in a newline (containerd parses it with Atoi)")
+			require.Equal(t, strconv.Itoa(st.Pid), string(raw), "pid file differs from state's pid")
+
+			for _, d := range cgroupDirs(cg) {
+				procs, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+				require.NoError(t, err, "cgroup of the created container")
+				require.Contains(t, strings.Fields(string(procs)), strconv.Itoa(st.Pid), "init not in %s", d)
+			}
+
+			r.ok(t, "start", id)
+			st = r.mustState(t, id)
+			require.Contains(t, []string{"running", "stopped"}, st.Status)
+			require.Equal(t, "running", st.Status, "a shell loop must still run right after start")
+
+			r.ok(t, "kill", id, sig)
+			r.waitStatus(t, id, "stopped")
+
+			r.ok(t, "delete", id)
+			_, err = os.Stat(filepath.Join(r.root, id))
+			require.True(t, os.IsNotExist(err), "state dir %s still there after delete: %v", filepath.Join(r.root, id), err)
+			_, res := r.state(t, id)
+			requireOneLineError(t, res, id)
+			r.requireNothingLeft(t, snap, id, cg)
+		})
+	}
+}
+
+func TestDeleteWithoutForceRefusesARunningContainer(t *testing.T) {
+	r := newRuntime(t)
+	b := newBundle(t, baseSpec("sleep", "100"))
+	r.deleteOnCleanup(t, "dr")
+	r.ok(t, "run", "--detach", "--bundle", b.dir, "dr")
+	res := r.run(t, "delete", "dr")
+	requireOneLineError(t, res, "dr")
+	require.Equal(t, "running", r.mustState(t, "dr").Status, "a refused delete must leave the container running")
+}
+
+func TestListShowsEveryContainerInEachFormat(t *testing.T) {
+	r := newRuntime(t)
+	b := newBundle(t, baseSpec("sleep", "100"))
+	ids := []string{"la", "lb"}
+	pids := map[string]int{}
+	for _, id := range ids {
+		r.deleteOnCleanup(t, id)
+		r.ok(t, "create", "--bundle", b.dir, id)
+		pids[id] = r.mustState(t, id).Pid
+	}
+	r.ok(t, "start", "lb")
+
+	t.Run("json_has_runc_fields", func(t *testing.T) {
+		out := r.ok(t, "list", "--format", "json").stdout
+		var list []ociState
+		require.NoError(t, json.Unmarshal([]byte(out), &list), "list --format json: %s", out)
+		require.Len(t, list, 2, out)
+		got := map[string]ociState{}
+		for _, c := range list {
+			got[c.ID] = c
+		}
+		require.Equal(t, "created", got["la"].Status)
+		require.Equal(t, "running", got["lb"].Status)
+		for _, id := range ids {
+			require.Equal(t, pids[id], got[id].Pid, id)
+			require.Equal(t, b.dir, got[id].Bundle, id)
+			require.NotEmpty(t, got[id].Created, id)
+		}
+	})
+	t.Run("table_has_a_header_and_one_row_per_container", func(t *testing.T) {
+		out := r.ok(t, "list").stdout
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		require.Len(t, lines, 3, out)
+		require.Equal(t, []string{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}, strings.Fields(lines[0]))
+		rows := map[string][]string{}
+		for _, l := range lines[1:] {
+			f := strings.Fields(l)
+			rows[f[0]] = f
+		}
+		require.Equal(t, []string{"la", strconv.Itoa(pids["la"]), "created", b.dir}, rows["la"][:4])
+		require.Equal(t, []string{"lb", strconv.Itoa(pids["lb"]), "running", b.dir}, rows["lb"][:4])
+	})
+	t.Run("quiet_prints_only_ids", func(t *testing.T) {
+		out := r.ok(t, "list", "--quiet").stdout
+		got := strings.Fields(out)
+		require.ElementsMatch(t, ids, got, out)
+		require.Equal(t, "la\nlb\n", out)
+	})
+	t.Run("empty_root_lists_nothing", func(t *testing.T) {
+		empty := &rt{bin: r.bin, root: filepath.Join(t.TempDir(), "none")}
+		require.Equal(t, "", empty.ok(t, "list", "--quiet").stdout)
+		var list []ociState
+		out := empty.ok(t, "list", "--format", "json").stdout
+		require.NoError(t, json.Unmarshal([]byte(out), &list), "list --format json on an empty root: %q", out)
+		require.Empty(t, list)
+	})
+}
