@@ -104,6 +104,12 @@ func (r *rt) command(ctx context.Context, args ...string) *exec.Cmd {
 // (create, run --detach), and a pipe it holds open would never see EOF.
 func (r *rt) run(t *testing.T, args ...string) result {
 	t.Helper()
+	return r.runWithFiles(t, nil, args...)
+}
+
+// runWithFiles is run with extra open files passed as fd 3, 4, ...
+func (r *rt) runWithFiles(t *testing.T, extra []*os.File, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	defer cancel()
 	cmd := r.command(ctx, args...)
@@ -115,6 +121,7 @@ func (r *rt) run(t *testing.T, args ...string) result {
 	require.NoError(t, err)
 	defer stderr.Close()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.ExtraFiles = extra
 	err = cmd.Run()
 	res := result{stdout: readFile(t, stdout.Name()), stderr: readFile(t, stderr.Name())}
 	var ee *exec.ExitError

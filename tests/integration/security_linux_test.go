@@ -1,0 +1,161 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// TestNoRuntimeFdLeaksIntoTheContainer looks at the container process's
+// fds from the host once it runs `sleep` (a shell inside would add fds of
+// its own: saved stdout, command substitution pipes, ls's directory fd).
+func TestNoRuntimeFdLeaksIntoTheContainer(t *testing.T) {
+	r := newRuntime(t)
+	tests := []struct {
+		name     string
+		preserve int
+		extra    int // open files passed to the runtime as fd 3, 4, ...
+	}{
+		{name: "only_stdio_without_preserve_fds", extra: 1},
+		{name: "stdio_and_exactly_the_two_preserved_fds", preserve: 2, extra: 3},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var files []*os.File
+			want := map[string]string{}
+			for n := range tc.extra {
+				pr, pw, err := os.Pipe()
+				require.NoError(t, err)
+				t.Cleanup(func() { pr.Close(); pw.Close() })
+				files = append(files, pr)
+				var st unix.Stat_t
+				require.NoError(t, unix.Fstat(int(pr.Fd()), &st))
+				if n < tc.preserve {
+					want[strconv.Itoa(3+n)] = fmt.Sprintf("pipe:[%d]", st.Ino)
+				}
+			}
+			for _, fd := range []string{"0", "1", "2"} {
+				want[fd] = ""
+			}
+			b := newBundle(t, baseSpec("sleep", "100"))
+			id := fmt.Sprintf("fd%d", i)
+			r.deleteOnCleanup(t, id)
+			res := r.runWithFiles(t, files, "run", "--detach", "--preserve-fds", strconv.Itoa(tc.preserve), "--bundle", b.dir, id)
+			require.Equal(t, 0, res.code, res.String())
+			pid := r.mustState(t, id).Pid
+			eventually(t, 10*time.Second, "the container to exec sleep", func() bool {
+				comm, _ := os.ReadFile(filepathJoinProc(pid, "comm"))
+				return string(comm) == "sleep\n"
+			})
+			ents, err := os.ReadDir(filepathJoinProc(pid, "fd"))
+			require.NoError(t, err)
+			got := map[string]string{}
+			for _, e := range ents {
+				link, _ := os.Readlink(filepath.Join(filepathJoinProc(pid, "fd"), e.Name()))
+				got[e.Name()] = link
+			}
+			require.Len(t, got, len(want), "fds of the container process: %v", got)
+			for fd, link := range want {
+				require.Contains(t, got, fd, "fds of the container process: %v", got)
+				if link != "" {
+					require.Equal(t, link, got[fd], "fd %s is not the preserved pipe; fds: %v", fd, got)
+				}
+			}
+		})
+	}
+}
+
+// TestInitBinaryCannotBeWrittenThroughProcExe (CVE-2019-5736): the
+// created container's init runs from a copy that is neither the host
+// binary's inode nor writable: a read-only mount or a write-sealed memfd.
+func TestInitBinaryCannotBeWrittenThroughProcExe(t *testing.T) {
+	r := newRuntime(t)
+	b := newBundle(t, baseSpec("sleep", "100"))
+	r.deleteOnCleanup(t, "exe")
+	r.ok(t, "create", "--bundle", b.dir, "exe")
+	pid := r.mustState(t, "exe").Pid
+	exe := fmt.Sprintf("/proc/%d/exe", pid)
+
+	fd, err := unix.Open(exe, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	require.NoError(t, err, "open %s", exe)
+	defer unix.Close(fd)
+	var initSt, hostSt unix.Stat_t
+	require.NoError(t, unix.Fstat(fd, &initSt))
+	require.NoError(t, unix.Stat(r.bin, &hostSt))
+	require.False(t, initSt.Dev == hostSt.Dev && initSt.Ino == hostSt.Ino,
+		"the init runs from the host binary %s itself (dev %d ino %d): a container could overwrite it", r.bin, hostSt.Dev, hostSt.Ino)
+
+	var sfs unix.Statfs_t
+	require.NoError(t, unix.Fstatfs(fd, &sfs))
+	readOnlyMount := sfs.Flags&unix.ST_RDONLY != 0
+	seals, sealErr := unix.FcntlInt(uintptr(fd), unix.F_GET_SEALS, 0)
+	sealed := sealErr == nil && seals&unix.F_SEAL_WRITE != 0
+	target, _ := os.Readlink(exe)
+	require.True(t, readOnlyMount || sealed, "init binary %s (%s) is on a writable mount and not a write-sealed memfd (seals %#x, err %v)", exe, target, seals, sealErr)
+
+	// Re-opening through the magic link for writing must fail too (it
+	// would fail with ETXTBSY while it runs; EROFS or EPERM says why).
+	wfd, err := unix.Open(fmt.Sprintf("/proc/self/fd/%d", fd), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		unix.Close(wfd)
+	}
+	require.Error(t, err, "opened the init binary %s for writing", target)
+}
+
+// TestSymlinkToAHostPathAsMountDestinationStaysInTheRootfs
+// (CVE-2021-30465 family): a rootfs symlink pointing at a host path, used
+// as a mount destination, must resolve inside the rootfs: nothing is
+// created or mounted on the host, whether the runtime refuses the bundle
+// or mounts inside the rootfs.
+func TestSymlinkToAHostPathAsMountDestinationStaysInTheRootfs(t *testing.T) {
+	r := newRuntime(t)
+	host := t.TempDir()
+	existing := filepath.Join(host, "existing")
+	require.NoError(t, os.Mkdir(existing, 0o755))
+	tests := []struct {
+		name     string
+		link     string // symlink in the rootfs -> host path
+		target   string
+		dest     string
+		mustMiss string // host path that must not appear
+	}{
+		{name: "symlink_to_missing_host_dir", link: "escape", target: filepath.Join(host, "missing"), dest: "/escape", mustMiss: filepath.Join(host, "missing")},
+		{name: "subdir_of_symlink_to_existing_host_dir", link: "escape2", target: existing, dest: "/escape2/sub", mustMiss: filepath.Join(existing, "sub")},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := takeSnapshot(t)
+			spec := baseSpec("true")
+			cg := uniqueCgroup(t)
+			spec.Linux.CgroupsPath = cg
+			spec.Mounts = append(spec.Mounts, specsTmpfs(tc.dest))
+			b := newBundle(t, spec)
+			require.NoError(t, os.Symlink(tc.target, filepath.Join(b.rootfs, tc.link)))
+			id := fmt.Sprintf("sym%d", i)
+			r.deleteOnCleanup(t, id)
+			res := r.run(t, "run", "--bundle", b.dir, id)
+			t.Logf("run: %s", res)
+			if res.code != 0 {
+				requireOneLineError(t, res)
+			}
+			_, err := os.Lstat(tc.mustMiss)
+			require.True(t, os.IsNotExist(err), "host path %s was created through the rootfs symlink (err %v)", tc.mustMiss, err)
+			ents, err := os.ReadDir(existing)
+			require.NoError(t, err)
+			require.Empty(t, ents, "host dir %s got entries", existing)
+			r.requireNothingLeft(t, snap, id, cg)
+		})
+	}
+}
+
+func specsTmpfs(dest string) specs.Mount {
+	return specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}}
+}
