@@ -74,8 +74,9 @@ func TestNoRuntimeFdLeaksIntoTheContainer(t *testing.T) {
 }
 
 // TestInitBinaryCannotBeWrittenThroughProcExe (CVE-2019-5736): the
-// created container's init runs from a copy that is neither the host
-// binary's inode nor writable: a read-only mount or a write-sealed memfd.
+// created container's init runs from a file no one can open for writing:
+// one on a read-only mount (overlay copy, read-only bind) or a
+// write-sealed memfd.
 func TestInitBinaryCannotBeWrittenThroughProcExe(t *testing.T) {
 	r := newRuntime(t)
 	b := newBundle(t, baseSpec("sleep", "100"))
@@ -90,8 +91,10 @@ func TestInitBinaryCannotBeWrittenThroughProcExe(t *testing.T) {
 	var initSt, hostSt unix.Stat_t
 	require.NoError(t, unix.Fstat(fd, &initSt))
 	require.NoError(t, unix.Stat(r.bin, &hostSt))
-	require.False(t, initSt.Dev == hostSt.Dev && initSt.Ino == hostSt.Ino,
-		"the init runs from the host binary %s itself (dev %d ino %d): a container could overwrite it", r.bin, hostSt.Dev, hostSt.Ino)
+	// The same inode as the host binary is only safe behind a read-only
+	// mount (runc 1.1's bindfd); a copy (overlay, memfd) is a new inode.
+	sameInode := initSt.Dev == hostSt.Dev && initSt.Ino == hostSt.Ino
+	t.Logf("init exe: same inode as %s: %v", r.bin, sameInode)
 
 	var sfs unix.Statfs_t
 	require.NoError(t, unix.Fstatfs(fd, &sfs))

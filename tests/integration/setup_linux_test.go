@@ -138,6 +138,38 @@ func TestContainerSeesTheSetupFromItsSpec(t *testing.T) {
 			want: "1777\ntmpfs tmpfs\n",
 		},
 		{
+			// Debian and Alpine images have /var/run -> /run; Kubernetes
+			// mounts /var/run/secrets/...: an absolute symlink inside the
+			// rootfs must resolve against the rootfs, as in runc.
+			name: "mount_under_absolute_rootfs_symlink_resolves_in_the_rootfs",
+			args: []string{"sh", "-c", "grep ' /run/secrets ' /proc/self/mounts | cut -d' ' -f1,3"},
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				require.NoError(t, os.Symlink("/run", filepath.Join(b.rootfs, "var", "run")))
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/var/run/secrets", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}})
+			},
+			want: "tmpfs tmpfs\n",
+		},
+		{
+			name: "mount_under_relative_rootfs_symlink_resolves_in_the_rootfs",
+			args: []string{"sh", "-c", "grep ' /run/secrets ' /proc/self/mounts | cut -d' ' -f1,3"},
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				require.NoError(t, os.Symlink("../run", filepath.Join(b.rootfs, "var", "run")))
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/var/run/secrets", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}})
+			},
+			want: "tmpfs tmpfs\n",
+		},
+		{
+			// runc creates the missing target of a dangling symlink inside
+			// the rootfs (securejoin + MkdirAll) and mounts there.
+			name: "mount_on_dangling_rootfs_symlink_creates_its_target_in_the_rootfs",
+			args: []string{"sh", "-c", "grep ' /srv/data ' /proc/self/mounts | cut -d' ' -f1,3"},
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				require.NoError(t, os.Symlink("/srv/data", filepath.Join(b.rootfs, "data")))
+				s.Mounts = append(s.Mounts, specs.Mount{Destination: "/data", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}})
+			},
+			want: "tmpfs tmpfs\n",
+		},
+		{
 			name: "device_from_linux_devices",
 			args: []string{"sh", "-c", "stat -c '%F %t:%T %a %u:%g' /dev/gcit0"},
 			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
