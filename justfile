@@ -10,14 +10,19 @@ default:
 build:
     hack/build.sh
 
-# Everything CI runs: unit tests, then runtime-tools against ./gocontainer.
-# Both layers run even when the first fails, so one run shows every result.
+# Everything CI runs: unit tests, integration tests of the binary, then
+# runtime-tools against ./gocontainer.
+# Every layer runs even when an earlier one fails, so one run shows every result.
 test:
-    rc=0; hack/test-unit.sh || rc=1; just test-oci || rc=1; exit $rc
+    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; exit $rc
 
 # go test -v in every workspace module (modules with no packages are skipped).
 test-unit:
     hack/test-unit.sh
+
+# Integration tests of ./gocontainer (tests/integration), built first if stale.
+test-integration *args:
+    hack/test-integration.sh {{args}}
 
 # runtime-tools validation (tests/oci/list.txt) against ./gocontainer.
 # The suite is built first so a broken runtime build still shows the
