@@ -133,3 +133,62 @@ func TestListShowsEveryContainerInEachFormat(t *testing.T) {
 		require.Empty(t, list)
 	})
 }
+
+func TestLifecycleErrorsAndEdgeCases(t *testing.T) {
+	r := newRuntime(t)
+
+	t.Run("start_twice_fails_and_the_container_keeps_running", func(t *testing.T) {
+		b := newBundle(t, baseSpec("sleep", "100"))
+		r.deleteOnCleanup(t, "st2")
+		r.ok(t, "create", "--bundle", b.dir, "st2")
+		r.ok(t, "start", "st2")
+		requireOneLineError(t, r.run(t, "start", "st2"), "st2")
+		require.Equal(t, "running", r.mustState(t, "st2").Status)
+	})
+
+	t.Run("delete_without_force_removes_a_created_container", func(t *testing.T) {
+		snap := takeSnapshot(t)
+		spec := baseSpec("sleep", "100")
+		cg := uniqueCgroup(t)
+		spec.Linux.CgroupsPath = cg
+		b := newBundle(t, spec)
+		r.deleteOnCleanup(t, "dc")
+		r.ok(t, "create", "--bundle", b.dir, "dc")
+		pid := r.mustState(t, "dc").Pid
+		r.ok(t, "delete", "dc")
+		r.requireNothingLeft(t, snap, "dc", cg)
+		require.False(t, pidAlive(pid), "init %d of the deleted container still runs", pid)
+	})
+
+	t.Run("kill_KILL_stops_a_created_container", func(t *testing.T) {
+		b := newBundle(t, baseSpec("sleep", "100"))
+		r.deleteOnCleanup(t, "kc")
+		r.ok(t, "create", "--bundle", b.dir, "kc")
+		r.ok(t, "kill", "kc", "KILL")
+		r.waitStatus(t, "kc", "stopped")
+	})
+
+	t.Run("kill_with_an_unknown_signal_fails_and_names_it", func(t *testing.T) {
+		b := newBundle(t, baseSpec("sleep", "100"))
+		r.deleteOnCleanup(t, "ks")
+		r.ok(t, "run", "--detach", "--bundle", b.dir, "ks")
+		requireOneLineError(t, r.run(t, "kill", "ks", "SIGBOGUS"), "SIGBOGUS")
+		require.Equal(t, "running", r.mustState(t, "ks").Status)
+	})
+
+	t.Run("commands_on_a_missing_container_fail_with_one_line_naming_it", func(t *testing.T) {
+		for _, args := range [][]string{{"state", "ghost"}, {"start", "ghost"}, {"kill", "ghost", "KILL"}, {"delete", "ghost"}} {
+			requireOneLineError(t, r.run(t, args...), "ghost")
+		}
+	})
+
+	t.Run("delete_force_of_a_missing_container_succeeds_or_says_it_does_not_exist", func(t *testing.T) {
+		// runc 1.1 exits 1 with "container does not exist" and containerd
+		// treats that message as success; exit 0 is fine too.
+		res := r.run(t, "delete", "-f", "ghost")
+		if res.code != 0 {
+			requireOneLineError(t, res, "ghost")
+			require.True(t, isNotExist(res.stderr), res.String())
+		}
+	})
+}
