@@ -192,6 +192,10 @@ func (r *rt) waitStatus(t *testing.T, id, want string) ociState {
 func (r *rt) deleteOnCleanup(t *testing.T, id string) {
 	t.Helper()
 	t.Cleanup(func() {
+		// A pid namespace's init only finishes dying once every process
+		// of the namespace is reaped; as the subreaper, that is our job
+		// for processes of other containers that joined the namespace.
+		reapZombies()
 		ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 		defer cancel()
 		cmd := r.command(ctx, "delete", "-f", id)
@@ -417,8 +421,7 @@ func (r *rt) leftovers(t *testing.T, snap snapshot, id, cgPath string, keep ...i
 			continue
 		}
 		if p.state == "Z" {
-			var ws unix.WaitStatus
-			_, _ = unix.Wait4(p.pid, &ws, unix.WNOHANG, nil)
+			reap(p.pid)
 			continue
 		}
 		l.processes = append(l.processes, fmt.Sprintf("%d %q", p.pid, p.cmdline))
@@ -440,6 +443,21 @@ func (r *rt) requireNothingLeft(t *testing.T, snap snapshot, id, cgPath string, 
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.True(t, l.empty(), "container %q left behind: %s", id, l)
+}
+
+// reapZombies reaps the zombie children of this process. Call it only
+// when no exec.Cmd is between its exit and its Wait.
+func reapZombies() {
+	for _, p := range ourChildren() {
+		if p.state == "Z" {
+			reap(p.pid)
+		}
+	}
+}
+
+func reap(pid int) {
+	var ws unix.WaitStatus
+	_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 }
 
 type proc struct {

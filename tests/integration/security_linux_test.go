@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -161,4 +162,94 @@ func TestSymlinkToAHostPathAsMountDestinationStaysInTheRootfs(t *testing.T) {
 
 func specsTmpfs(dest string) specs.Mount {
 	return specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}}
+}
+
+// TestContainerCannotOverwriteTheRuntimeThroughAnotherInitsExe replays
+// CVE-2019-5736 from inside: container A shares its pid namespace with
+// container B; while B is only created, A opens /proc/<B init>/exe, then
+// after B started (its init exec'd away, so the file no longer runs and
+// ETXTBSY no longer protects it) A tries to write through that fd. The
+// runtime used here is a private copy, so a vulnerable runtime damages
+// only the copy, which the test then detects.
+func TestContainerCannotOverwriteTheRuntimeThroughAnotherInitsExe(t *testing.T) {
+	base := newRuntime(t)
+	// Without CAP_SYS_PTRACE a non-dumpable init already refuses the open;
+	// with it the open succeeds and the write must still fail (read-only
+	// mount or sealed memfd).
+	for _, ptrace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("attacker_with_CAP_SYS_PTRACE_%v", ptrace), func(t *testing.T) {
+			overwriteThroughExe(t, base, ptrace)
+		})
+	}
+}
+
+func overwriteThroughExe(t *testing.T, base *rt, ptrace bool) {
+	orig, err := os.ReadFile(base.bin)
+	require.NoError(t, err)
+	copyBin := filepath.Join(t.TempDir(), "gocontainer-copy")
+	require.NoError(t, os.WriteFile(copyBin, orig, 0o755))
+	r := &rt{bin: copyBin, root: filepath.Join(t.TempDir(), "root")}
+
+	script := `while [ ! -e /go ]; do sleep 0.01; done
+for p in /proc/[0-9]*; do
+	n=${p#/proc/}
+	[ "$n" = 1 ] && continue
+	[ "$n" = "$$" ] && continue
+	if (exec 3<"$p/exe") 2>/dev/null; then exec 3<"$p/exe"; echo "open $n ok"; break; else echo "open $n denied"; fi
+done >> /log
+touch /opened
+while [ ! -e /go2 ]; do sleep 0.01; done
+if [ -e /proc/self/fd/3 ]; then
+	if (echo PWNED >> /proc/self/fd/3) 2>/dev/null; then echo "write ok"; else echo "write denied"; fi >> /log
+fi
+touch /done
+while :; do sleep 1; done`
+	aSpec := baseSpec("sh", "-c", script)
+	if ptrace {
+		c := aSpec.Process.Capabilities
+		c.Bounding = append(c.Bounding, "CAP_SYS_PTRACE")
+		c.Effective = append(c.Effective, "CAP_SYS_PTRACE")
+		c.Permitted = append(c.Permitted, "CAP_SYS_PTRACE")
+	}
+	a := newBundle(t, aSpec)
+	r.deleteOnCleanup(t, "cvea")
+	r.ok(t, "run", "--detach", "--bundle", a.dir, "cvea")
+	aPid := r.mustState(t, "cvea").Pid
+
+	spec := baseSpec("sleep", "100")
+	for i, ns := range spec.Linux.Namespaces {
+		if ns.Type == specs.PIDNamespace {
+			spec.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/pid", aPid)
+		}
+	}
+	b := newBundle(t, spec)
+	r.deleteOnCleanup(t, "cveb")
+	r.ok(t, "create", "--bundle", b.dir, "cveb")
+
+	inA := func(name string) string { return filepath.Join(a.rootfs, name) }
+	exists := func(p string) func() bool {
+		return func() bool { _, err := os.Stat(p); return err == nil }
+	}
+	require.NoError(t, os.WriteFile(inA("go"), nil, 0o644))
+	eventually(t, 10*time.Second, "container A to try to open B's init exe", exists(inA("opened")))
+	r.ok(t, "start", "cveb")
+	bPid := r.mustState(t, "cveb").Pid
+	eventually(t, 10*time.Second, "B's init to exec sleep", func() bool {
+		comm, _ := os.ReadFile(filepathJoinProc(bPid, "comm"))
+		return string(comm) == "sleep\n"
+	})
+	require.NoError(t, os.WriteFile(inA("go2"), nil, 0o644))
+	eventually(t, 10*time.Second, "container A to try the write", exists(inA("done")))
+
+	log, err := os.ReadFile(inA("log"))
+	require.NoError(t, err)
+	t.Logf("container A:\n%s", log)
+	require.Contains(t, string(log), "open ", "container A did not see B's init in the shared pid namespace")
+	if ptrace {
+		require.Regexp(t, `open [0-9]+ ok`, string(log), "with CAP_SYS_PTRACE container A could not even open B's init exe, so the write was not tried")
+	}
+	require.NotContains(t, string(log), "write ok", "container A wrote to the runtime binary through B's init /proc/<pid>/exe")
+	now, err := os.ReadFile(copyBin)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(orig, now), "the runtime binary %s changed", copyBin)
 }
