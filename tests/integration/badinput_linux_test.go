@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestCreateRejectsBadInputAndLeavesNothingBehind: every bad bundle or id
+// TestCreateRejectsBadInputAndLeavesNothingBehind: every bad bundle or id,
+// given to create or to run,
 // gives a non-zero exit, one error line naming the field or path, and no
 // state dir, cgroup, mount or process on the host.
 func TestCreateRejectsBadInputAndLeavesNothingBehind(t *testing.T) {
@@ -79,42 +80,44 @@ func TestCreateRejectsBadInputAndLeavesNothingBehind(t *testing.T) {
 			want: []string{"/no/such/hook"},
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			snap := takeSnapshot(t)
-			spec := baseSpec("sleep", "100")
-			cg := uniqueCgroup(t)
-			spec.Linux.CgroupsPath = cg
-			b := newBundle(t, spec)
-			if tc.edit != nil {
-				tc.edit(t, b, spec)
-				b.write(t, spec)
-			}
-			if tc.raw != nil {
-				tc.raw(t, b)
-			}
-			id := "bad"
-			if tc.name[:3] == "id_" {
-				id = tc.id
-			}
-			if id != "" && id != ".." && id != "a/b" {
-				r.deleteOnCleanup(t, id)
-			}
-			res := r.run(t, "create", "--bundle", b.dir, id)
-			t.Logf("stderr: %s", res.stderr)
-			requireOneLineError(t, res, tc.want...)
-			stateID := id
-			if id == "" || id == ".." || id == "a/b" {
-				stateID = ""
-				// Nothing may appear under --root for an invalid id,
-				// nor next to it (".." would be the root's parent).
-				ents, _ := os.ReadDir(r.root)
-				require.Empty(t, ents, "invalid id %q created entries under --root", id)
-				_, err := os.Stat(filepath.Join(filepath.Dir(r.root), "state.json"))
-				require.True(t, os.IsNotExist(err), "invalid id %q wrote state next to --root", id)
-			}
-			r.requireNothingLeft(t, snap, stateID, cg)
-		})
+	for _, command := range []string{"create", "run"} {
+		for _, tc := range tests {
+			t.Run(command+"/"+tc.name, func(t *testing.T) {
+				snap := takeSnapshot(t)
+				spec := baseSpec("sleep", "100")
+				cg := uniqueCgroup(t)
+				spec.Linux.CgroupsPath = cg
+				b := newBundle(t, spec)
+				if tc.edit != nil {
+					tc.edit(t, b, spec)
+					b.write(t, spec)
+				}
+				if tc.raw != nil {
+					tc.raw(t, b)
+				}
+				id := "bad"
+				if tc.name[:3] == "id_" {
+					id = tc.id
+				}
+				if id != "" && id != ".." && id != "a/b" {
+					r.deleteOnCleanup(t, id)
+				}
+				res := r.run(t, command, "--bundle", b.dir, id)
+				t.Logf("stderr: %s", res.stderr)
+				requireOneLineError(t, res, tc.want...)
+				stateID := id
+				if id == "" || id == ".." || id == "a/b" {
+					stateID = ""
+					// Nothing may appear under --root for an invalid id,
+					// nor next to it (".." would be the root's parent).
+					ents, _ := os.ReadDir(r.root)
+					require.Empty(t, ents, "invalid id %q created entries under --root", id)
+					_, err := os.Stat(filepath.Join(filepath.Dir(r.root), "state.json"))
+					require.True(t, os.IsNotExist(err), "invalid id %q wrote state next to --root", id)
+				}
+				r.requireNothingLeft(t, snap, stateID, cg)
+			})
+		}
 	}
 }
 

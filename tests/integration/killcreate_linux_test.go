@@ -41,7 +41,7 @@ func TestDeleteForceCleansUpAfterCreateWasKilledAtAnyPoint(t *testing.T) {
 		wait func(t *testing.T, createPid int, id string)
 	}
 	var points []point
-	for _, ms := range []int{0, 1, 2, 5, 10, 20} {
+	for _, ms := range []int{0, 1, 2, 5, 10, 20, 40, 70} {
 		d := time.Duration(ms) * time.Millisecond
 		// A fixed delay is the point of this case: it picks an arbitrary
 		// moment of create's work, not a condition to wait for.
