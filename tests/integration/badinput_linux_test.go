@@ -68,7 +68,8 @@ func TestCreateRejectsBadInputAndLeavesNothingBehind(t *testing.T) {
 		{
 			name: "prestart_hook_fails",
 			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
-				s.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/false"}}} //nolint:staticcheck // prestart is deprecated but still run by runc and containerd users
+				//lint:ignore SA1019 prestart is deprecated but runc still runs it and users still set it
+				s.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/false"}}}
 			},
 			want: []string{"prestart", "/bin/false"},
 		},
