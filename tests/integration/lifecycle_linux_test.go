@@ -7,14 +7,16 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
 // trapTERM runs until SIGTERM; a pid-1 shell without a trap ignores
 // SIGTERM (the kernel drops signals pid 1 has no handler for), so the trap
-// is what makes TERM stop the container.
-var trapTERM = []string{"sh", "-c", "trap 'exit 143' TERM; while :; do sleep 0.05; done"}
+// is what makes TERM stop the container. /ready says the trap is set:
+// a TERM sent before that is lost.
+var trapTERM = []string{"sh", "-c", "trap 'exit 143' TERM; touch /ready; while :; do sleep 0.05; done"}
 
 func TestLifecycleCreateStartKillDelete(t *testing.T) {
 	r := newRuntime(t)
@@ -53,6 +55,10 @@ func TestLifecycleCreateStartKillDelete(t *testing.T) {
 			require.Contains(t, []string{"running", "stopped"}, st.Status)
 			require.Equal(t, "running", st.Status, "a shell loop must still run right after start")
 
+			eventually(t, 10*time.Second, "the container's TERM trap", func() bool {
+				_, err := os.Stat(filepath.Join(b.rootfs, "ready"))
+				return err == nil
+			})
 			r.ok(t, "kill", id, sig)
 			r.waitStatus(t, id, "stopped")
 

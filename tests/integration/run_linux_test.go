@@ -73,14 +73,19 @@ func TestRunDetachReturnsAtOnceAndTheContainerRuns(t *testing.T) {
 	spec.Linux.CgroupsPath = cg
 	b := newBundle(t, spec)
 	r.deleteOnCleanup(t, "rd")
+	pidFile := filepath.Join(t.TempDir(), "pid")
 	start := time.Now()
-	r.ok(t, "run", "--detach", "--bundle", b.dir, "rd")
+	r.ok(t, "run", "--detach", "--pid-file", pidFile, "--bundle", b.dir, "rd")
 	require.Less(t, time.Since(start), 5*time.Second, "run --detach waited for the container")
 	st := r.mustState(t, "rd")
 	require.Equal(t, "running", st.Status)
-	comm, err := os.ReadFile(filepathJoinProc(st.Pid, "comm"))
+	raw, err := os.ReadFile(pidFile)
 	require.NoError(t, err)
-	require.Equal(t, "sleep\n", string(comm), "the container's process after run --detach")
+	require.Equal(t, strconv.Itoa(st.Pid), string(raw), "pid file of run --detach (no trailing newline, state's pid)")
+	eventually(t, 10*time.Second, "the container's process to be sleep", func() bool {
+		comm, _ := os.ReadFile(filepathJoinProc(st.Pid, "comm"))
+		return string(comm) == "sleep\n"
+	})
 	r.ok(t, "delete", "--force", "rd")
 	r.requireNothingLeft(t, snap, "rd", cg)
 }

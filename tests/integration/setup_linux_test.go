@@ -39,7 +39,13 @@ func TestContainerSeesTheSetupFromItsSpec(t *testing.T) {
 		{
 			name: "readonly_root_refuses_writes",
 			args: []string{"sh", "-c", "if touch /x 2>/dev/null; then echo writable; else echo readonly; fi"},
-			edit: func(t *testing.T, b *bundle, s *specs.Spec) { s.Root.Readonly = true },
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				s.Root.Readonly = true
+				t.Cleanup(func() {
+					_, err := os.Lstat(filepath.Join(b.rootfs, "x"))
+					require.True(t, os.IsNotExist(err), "/x appeared in the read-only rootfs on the host")
+				})
+			},
 			want: "readonly\n",
 		},
 		{
