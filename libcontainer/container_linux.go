@@ -129,7 +129,7 @@ func (c *Container) Start(ctx context.Context) error {
 	}
 	defer l.Close()
 	if st := c.Status(); st != StatusCreated {
-		return fmt.Errorf("cannot start a container that is %s: %w", st, ErrNotCreated)
+		return fmt.Errorf("cannot start container %q: it is %s: %w", c.state.ID, st, ErrNotCreated)
 	}
 	// Pin the init with a pidfd before opening the fifo: opening it
 	// releases the init, whose process may exit at once.

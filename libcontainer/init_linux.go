@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -371,8 +370,18 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 // container, so a missing binary fails create rather than start.
 func (in *initProcess) lookPath(proc *specs.Process) (string, error) {
 	name := proc.Args[0]
+	// Errors read as runc's (`exec: "nope": executable file not found in
+	// $PATH`), which callers and users search for.
+	notRunnable := func(err error) error {
+		ie := channel.NewInitError("exec", err)
+		ie.Msg = fmt.Sprintf("%q: %s", name, ie.Msg)
+		return ie
+	}
 	if strings.Contains(name, "/") {
-		return name, step("exec "+name, func() error { return checkExecutable(name) })
+		if err := checkExecutable(name); err != nil {
+			return "", notRunnable(err)
+		}
+		return name, nil
 	}
 	pathEnv := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	for _, kv := range proc.Env {
@@ -389,7 +398,7 @@ func (in *initProcess) lookPath(proc *specs.Process) (string, error) {
 			return p, nil
 		}
 	}
-	return "", channel.NewInitError("exec "+name, exec.ErrNotFound)
+	return "", notRunnable(errors.New("executable file not found in $PATH"))
 }
 
 func checkExecutable(path string) error {

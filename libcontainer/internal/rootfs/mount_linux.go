@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.uber.org/zap"
@@ -216,11 +217,31 @@ func (st *setup) dirDest(dest string) (*os.File, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open mount destination %s: %w", dest, err)
 	}
-	h, err = pathrs.MkdirAllHandle(st.root, dest, 0o755)
+	h, err = pathrs.MkdirAllHandle(st.root, st.resolveInRoot(dest), 0o755)
 	if err != nil {
 		return nil, fmt.Errorf("create mount destination directory %s: %w", dest, err)
 	}
 	return h, nil
+}
+
+// resolveInRoot follows the symlinks of dest inside the rootfs, the way
+// the kernel would with the rootfs as "/", and returns the container path
+// they lead to. A mount destination that is a dangling symlink (say /data ->
+// /srv/data, with no /srv) then gets its target created inside the rootfs,
+// as runc does; a symlink pointing at a host path resolves inside the
+// rootfs too, so nothing is ever created on the host. The result is only a
+// path to create: creation and the mount itself still go through handles
+// resolved in the root.
+func (st *setup) resolveInRoot(dest string) string {
+	resolved, err := securejoin.SecureJoin(st.o.Rootfs, dest)
+	if err != nil {
+		return dest
+	}
+	rel, err := filepath.Rel(st.o.Rootfs, resolved)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return dest
+	}
+	return "/" + rel
 }
 
 // fileDest returns an O_PATH handle on dest, creating an empty file (and
@@ -233,7 +254,7 @@ func (st *setup) fileDest(dest string) (*os.File, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open mount destination %s: %w", dest, err)
 	}
-	if err := st.createFile(dest); err != nil {
+	if err := st.createFile(st.resolveInRoot(dest)); err != nil {
 		return nil, err
 	}
 	h, err = pathrs.OpenatInRoot(st.root, dest)
