@@ -73,6 +73,9 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 	if err := validate.Spec(spec, bundle, validate.WithLogger(log), validate.WithSystemdCgroup(ib.systemd)); err != nil {
 		return nil, err
 	}
+	if err := checkSupported(spec, log); err != nil {
+		return nil, err
+	}
 	rootfs := spec.Root.Path
 	if !filepath.IsAbs(rootfs) {
 		rootfs = filepath.Join(bundle, rootfs)

@@ -20,6 +20,7 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/nsexec"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rlimits"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rootfs"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl"
@@ -300,6 +301,21 @@ func (in *initProcess) run() error {
 func (in *initProcess) setupProcess(proc *specs.Process) error {
 	if err := step("rlimits", func() error { return rlimits.Apply(proc.Rlimits) }); err != nil {
 		return err
+	}
+	if l := in.cfg.spec.Linux; l != nil && l.Personality != nil {
+		if err := step("personality", func() error { return procattr.ApplyPersonality(l.Personality) }); err != nil {
+			return err
+		}
+	}
+	if proc.Scheduler != nil {
+		if err := step("scheduler", func() error { return procattr.ApplyScheduler(proc.Scheduler) }); err != nil {
+			return err
+		}
+	}
+	if proc.IOPriority != nil {
+		if err := step("I/O priority", func() error { return procattr.ApplyIOPriority(proc.IOPriority) }); err != nil {
+			return err
+		}
 	}
 	if proc.NoNewPrivileges {
 		if err := step("no_new_privileges", func() error {

@@ -1,0 +1,35 @@
+package libcontainer
+
+import (
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+)
+
+// A config feature the runtime cannot honour must be refused, naming the
+// field, never silently dropped.
+func TestUnsupportedFeaturesAreRefusedNamingTheField(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		edit  func(*specs.Spec)
+		field string
+	}{
+		{"seccomp", func(s *specs.Spec) { s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow} }, "linux.seccomp"},
+		{"intel rdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }, "linux.intelRdt"},
+		{"memory policy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{} }, "linux.memoryPolicy"},
+		{"net devices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"dummy0": {}} }, "linux.netDevices"},
+		{"exec cpu affinity", func(s *specs.Spec) { s.Process.ExecCPUAffinity = &specs.CPUAffinity{Initial: "0"} }, "process.execCPUAffinity"},
+		{"apparmor", func(s *specs.Spec) { s.Process.ApparmorProfile = "acme" }, "process.apparmorProfile"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &specs.Spec{Process: &specs.Process{}, Linux: &specs.Linux{}}
+			tc.edit(s)
+			err := checkSupported(s, zap.NewNop())
+			require.ErrorIs(t, err, ErrUnsupported)
+			require.Contains(t, err.Error(), tc.field)
+		})
+	}
+	require.NoError(t, checkSupported(&specs.Spec{Process: &specs.Process{}, Linux: &specs.Linux{}}, zap.NewNop()))
+}
