@@ -120,6 +120,30 @@ func TestContainerSeesTheSetupFromItsSpec(t *testing.T) {
 			want: "123\n",
 		},
 		{
+			name: "scheduler_policy_and_nice",
+			args: []string{"sh", "-c", "grep -E '^(policy|prio) ' /proc/self/sched | tr -d ' '"},
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				s.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedBatch, Nice: 5}
+			},
+			want: "policy:3\nprio:125\n", // SCHED_BATCH, 120+nice
+		},
+		{
+			name: "io_priority",
+			args: []string{"ionice"},
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				s.Process.IOPriority = &specs.LinuxIOPriority{Class: specs.IOPRIO_CLASS_BE, Priority: 6}
+			},
+			want: "best-effort: prio 6\n",
+		},
+		{
+			name: "personality_linux32",
+			args: []string{"uname", "-m"},
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+			},
+			want: "i686\n",
+		},
+		{
 			name: "sysctl_kernel_msgmax",
 			args: []string{"cat", "/proc/sys/kernel/msgmax"},
 			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
