@@ -29,6 +29,7 @@ type Container struct {
 	dir    string
 	state  *State
 	logger *zap.Logger
+	cg     libcgroups.Manager // see cgroup()
 }
 
 // Load reads container id from the state root. A container whose create
@@ -114,10 +115,19 @@ func (c *Container) lock() (*os.File, error) {
 	return f, err
 }
 
+// cgroup returns the container's cgroup manager, loaded once from the
+// saved paths (each load reads mountinfo).
 func (c *Container) cgroup() (libcgroups.Manager, error) {
-	return libcgroups.Load(libcgroups.Config{
-		Path: c.state.CgroupsPath, Name: c.state.ID, Systemd: c.state.UseSystemd, Logger: c.logger,
-	}, c.state.CgroupPaths)
+	if c.cg == nil {
+		cg, err := libcgroups.Load(libcgroups.Config{
+			Path: c.state.CgroupsPath, Name: c.state.ID, Systemd: c.state.UseSystemd, Logger: c.logger,
+		}, c.state.CgroupPaths)
+		if err != nil {
+			return nil, err
+		}
+		c.cg = cg
+	}
+	return c.cg, nil
 }
 
 // Start releases the init from the start barrier and runs the poststart
