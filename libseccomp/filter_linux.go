@@ -1,0 +1,390 @@
+package libseccomp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	seccomp "github.com/seccomp/libseccomp-golang"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+)
+
+// ErrNotifyUnsupported is returned (wrapped, naming the field) for a profile
+// that uses SCMP_ACT_NOTIFY: the listener hand-off is not implemented yet.
+var ErrNotifyUnsupported = errors.New("SCMP_ACT_NOTIFY is not supported yet")
+
+// Filter is a libseccomp filter built from an OCI profile. It is not loaded
+// until Load is called; Release frees the C context either way.
+type Filter struct {
+	filter *seccomp.ScmpFilter
+	log    *zap.Logger
+}
+
+// Actions maps every OCI action name to its libseccomp action. SCMP_ACT_KILL
+// is the historical name for "kill the thread" (seccomp(2) SECCOMP_RET_KILL).
+var actions = map[specs.LinuxSeccompAction]seccomp.ScmpAction{
+	specs.ActKill:        seccomp.ActKillThread,
+	specs.ActKillThread:  seccomp.ActKillThread,
+	specs.ActKillProcess: seccomp.ActKillProcess,
+	specs.ActTrap:        seccomp.ActTrap,
+	specs.ActErrno:       seccomp.ActErrno,
+	specs.ActTrace:       seccomp.ActTrace,
+	specs.ActAllow:       seccomp.ActAllow,
+	specs.ActLog:         seccomp.ActLog,
+	specs.ActNotify:      seccomp.ActNotify,
+}
+
+var operators = map[specs.LinuxSeccompOperator]seccomp.ScmpCompareOp{
+	specs.OpNotEqual:     seccomp.CompareNotEqual,
+	specs.OpLessThan:     seccomp.CompareLess,
+	specs.OpLessEqual:    seccomp.CompareLessOrEqual,
+	specs.OpEqualTo:      seccomp.CompareEqual,
+	specs.OpGreaterEqual: seccomp.CompareGreaterEqual,
+	specs.OpGreaterThan:  seccomp.CompareGreater,
+	specs.OpMaskedEqual:  seccomp.CompareMaskedEqual,
+}
+
+// archs is an explicit table rather than seccomp.GetArchFromString on the
+// suffix, which would also accept non-OCI aliases such as SCMP_ARCH_AMD64.
+var archs = map[specs.Arch]seccomp.ScmpArch{
+	specs.ArchX86:         seccomp.ArchX86,
+	specs.ArchX86_64:      seccomp.ArchAMD64,
+	specs.ArchX32:         seccomp.ArchX32,
+	specs.ArchARM:         seccomp.ArchARM,
+	specs.ArchAARCH64:     seccomp.ArchARM64,
+	specs.ArchMIPS:        seccomp.ArchMIPS,
+	specs.ArchMIPS64:      seccomp.ArchMIPS64,
+	specs.ArchMIPS64N32:   seccomp.ArchMIPS64N32,
+	specs.ArchMIPSEL:      seccomp.ArchMIPSEL,
+	specs.ArchMIPSEL64:    seccomp.ArchMIPSEL64,
+	specs.ArchMIPSEL64N32: seccomp.ArchMIPSEL64N32,
+	specs.ArchPPC:         seccomp.ArchPPC,
+	specs.ArchPPC64:       seccomp.ArchPPC64,
+	specs.ArchPPC64LE:     seccomp.ArchPPC64LE,
+	specs.ArchS390:        seccomp.ArchS390,
+	specs.ArchS390X:       seccomp.ArchS390X,
+	specs.ArchPARISC:      seccomp.ArchPARISC,
+	specs.ArchPARISC64:    seccomp.ArchPARISC64,
+	specs.ArchRISCV64:     seccomp.ArchRISCV64,
+	specs.ArchLOONGARCH64: seccomp.ArchLOONGARCH64,
+	specs.ArchM68K:        seccomp.ArchM68K,
+	specs.ArchSH:          seccomp.ArchSH,
+	specs.ArchSHEB:        seccomp.ArchSHEB,
+}
+
+// The flag names of seccomp(2), as the runtime-spec spells them.
+const (
+	flagLog              specs.LinuxSeccompFlag = "SECCOMP_FILTER_FLAG_LOG"
+	flagSpecAllow        specs.LinuxSeccompFlag = "SECCOMP_FILTER_FLAG_SPEC_ALLOW"
+	flagTsync            specs.LinuxSeccompFlag = "SECCOMP_FILTER_FLAG_TSYNC"
+	flagWaitKillableRecv specs.LinuxSeccompFlag = "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
+)
+
+var knownFlags = []specs.LinuxSeccompFlag{flagLog, flagSpecAllow, flagTsync, flagWaitKillableRecv}
+
+// maxRetData is SECCOMP_RET_DATA: the errno (or tracer message) travels in
+// the low 16 bits of the filter's return value (seccomp(2)).
+const maxRetData = 0xffff
+
+// KnownActions lists the OCI action names NewFilter understands (for the
+// features command). SCMP_ACT_NOTIFY is listed by the spec but refused.
+func KnownActions() []string { return sortedKeys(actions) }
+
+// KnownOperators lists the OCI argument operators NewFilter understands.
+func KnownOperators() []string { return sortedKeys(operators) }
+
+// KnownArchs lists the OCI architecture names NewFilter understands. The
+// linked libseccomp may still refuse some of them (2.5.x lacks loongarch64,
+// m68k and sh); NewFilter reports that as an error naming the entry.
+func KnownArchs() []string { return sortedKeys(archs) }
+
+// KnownFlags lists the OCI seccomp flags NewFilter accepts.
+func KnownFlags() []string {
+	out := make([]string, 0, len(knownFlags))
+	for _, f := range knownFlags {
+		out = append(out, string(f))
+	}
+	return out
+}
+
+// NewFilter translates an OCI profile into a libseccomp filter, not yet
+// loaded. It follows runc's semantics: errno actions without errnoRet return
+// EPERM, rules whose action equals the default are skipped (libseccomp
+// refuses them), syscall names the library does not know are skipped with a
+// warning (profiles list syscalls newer than the library), and several
+// conditions on the same argument index become separate rules. A nil log is
+// allowed.
+func NewFilter(s *specs.LinuxSeccomp, log *zap.Logger) (*Filter, error) {
+	if s == nil {
+		return nil, errors.New("linux.seccomp: no profile")
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	if err := checkNotify(s); err != nil {
+		return nil, err
+	}
+	defAct, err := toAction(s.DefaultAction, s.DefaultErrnoRet, "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet", log)
+	if err != nil {
+		return nil, err
+	}
+	sf, err := seccomp.NewFilter(defAct)
+	if err != nil {
+		return nil, fmt.Errorf("linux.seccomp: create filter with default action %s: %w", s.DefaultAction, err)
+	}
+	f := &Filter{filter: sf, log: log}
+	if err := f.build(s, defAct); err != nil {
+		f.Release()
+		return nil, err
+	}
+	return f, nil
+}
+
+// Load installs the filter. libseccomp-golang always asks for TSYNC, so every
+// thread of the (multi-threaded) Go process gets the filter, not only the
+// caller's; this is runc's behaviour too. Load does not set no_new_privs:
+// without it the caller needs CAP_SYS_ADMIN (seccomp(2)).
+func (f *Filter) Load() error {
+	if f == nil || f.filter == nil {
+		return errors.New("load seccomp filter: filter released")
+	}
+	if err := f.filter.Load(); err != nil {
+		return fmt.Errorf("load seccomp filter: %w", err)
+	}
+	f.log.Debug("seccomp filter loaded")
+	return nil
+}
+
+// Release frees the libseccomp context. A loaded filter stays in the kernel.
+// Calling it twice is harmless.
+func (f *Filter) Release() {
+	if f == nil || f.filter == nil {
+		return
+	}
+	f.filter.Release()
+	f.filter = nil
+}
+
+// ExportPFC writes the filter as libseccomp's human-readable pseudo filter
+// code, for --debug output and tests.
+func (f *Filter) ExportPFC(w io.Writer) error {
+	if f == nil || f.filter == nil {
+		return errors.New("export seccomp filter: filter released")
+	}
+	// libseccomp writes to a file descriptor; a memfd avoids any path.
+	fd, err := unix.MemfdCreate("seccomp-pfc", unix.MFD_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("export seccomp filter: memfd_create: %w", err)
+	}
+	file := os.NewFile(uintptr(fd), "seccomp-pfc")
+	defer file.Close()
+	if err := f.filter.ExportPFC(file); err != nil {
+		return fmt.Errorf("export seccomp filter: %w", err)
+	}
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("export seccomp filter: seek memfd: %w", err)
+	}
+	if _, err := io.Copy(w, file); err != nil {
+		return fmt.Errorf("export seccomp filter: copy: %w", err)
+	}
+	return nil
+}
+
+func (f *Filter) build(s *specs.LinuxSeccomp, defAct seccomp.ScmpAction) error {
+	// The caller (container init) decides no_new_privs; libseccomp would set
+	// it on load by default.
+	if err := f.filter.SetNoNewPrivsBit(false); err != nil {
+		return fmt.Errorf("linux.seccomp: clear no_new_privs attribute: %w", err)
+	}
+	// The native arch is in a new libseccomp context already; AddArch is a
+	// no-op for an arch that is present.
+	for i, a := range s.Architectures {
+		arch, ok := archs[a]
+		if !ok {
+			return fmt.Errorf("linux.seccomp.architectures[%d]: unknown architecture %q", i, a)
+		}
+		if err := f.filter.AddArch(arch); err != nil {
+			return fmt.Errorf("linux.seccomp.architectures[%d]: %s not supported by libseccomp %s: %w", i, a, Version(), err)
+		}
+	}
+	if err := f.setFlags(s.Flags); err != nil {
+		return err
+	}
+	for i := range s.Syscalls {
+		if err := f.addSyscall(i, &s.Syscalls[i], defAct); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *Filter) setFlags(flags []specs.LinuxSeccompFlag) error {
+	for i, fl := range flags {
+		field := fmt.Sprintf("linux.seccomp.flags[%d]", i)
+		switch fl {
+		case flagLog:
+			if err := f.filter.SetLogBit(true); err != nil {
+				return fmt.Errorf("%s: %s: %w", field, fl, err)
+			}
+		case flagSpecAllow:
+			if err := f.filter.SetSSB(true); err != nil {
+				return fmt.Errorf("%s: %s: %w", field, fl, err)
+			}
+		case flagTsync:
+			// Already set: libseccomp-golang enables TSYNC in every new filter.
+			f.log.Debug("seccomp flag already in effect", zap.String("flag", string(fl)))
+		case flagWaitKillableRecv:
+			// The flag only changes how a notify listener waits, and the
+			// kernel refuses it without SECCOMP_FILTER_FLAG_NEW_LISTENER.
+			// NOTIFY is refused above, so there is never a listener here:
+			// passing the flag on would only make the load fail.
+			f.log.Warn("seccomp flag ignored: it only applies to SCMP_ACT_NOTIFY, which is not supported yet",
+				zap.String("flag", string(fl)))
+		default:
+			return fmt.Errorf("%s: unknown flag %q", field, fl)
+		}
+	}
+	return nil
+}
+
+func (f *Filter) addSyscall(i int, sc *specs.LinuxSyscall, defAct seccomp.ScmpAction) error {
+	field := fmt.Sprintf("linux.seccomp.syscalls[%d]", i)
+	if len(sc.Names) == 0 {
+		return fmt.Errorf("%s.names: empty", field)
+	}
+	act, err := toAction(sc.Action, sc.ErrnoRet, field+".action", field+".errnoRet", f.log)
+	if err != nil {
+		return err
+	}
+	conds, split, err := toConditions(field, sc.Args)
+	if err != nil {
+		return err
+	}
+	if act == defAct {
+		// libseccomp refuses a rule equal to the default (EACCES), and it
+		// would change nothing.
+		f.log.Debug("seccomp rule skipped: same action as the default",
+			zap.Strings("names", sc.Names), zap.String("action", string(sc.Action)))
+		return nil
+	}
+	for j, name := range sc.Names {
+		if name == "" {
+			return fmt.Errorf("%s.names[%d]: empty", field, j)
+		}
+		call, err := seccomp.GetSyscallFromName(name)
+		if err != nil {
+			f.log.Warn("seccomp: syscall unknown to libseccomp, rule skipped",
+				zap.String("syscall", name), zap.String("libseccomp", Version()))
+			continue
+		}
+		switch {
+		case len(conds) == 0:
+			err = f.filter.AddRule(call, act)
+		case split:
+			// libseccomp cannot AND two conditions on one argument: each
+			// becomes its own rule (OR), as runc does.
+			for _, c := range conds {
+				if err = f.filter.AddRuleConditional(call, act, []seccomp.ScmpCondition{c}); err != nil {
+					break
+				}
+			}
+		default:
+			err = f.filter.AddRuleConditional(call, act, conds)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: add rule for %s: %w", field, name, err)
+		}
+	}
+	return nil
+}
+
+func toConditions(field string, args []specs.LinuxSeccompArg) ([]seccomp.ScmpCondition, bool, error) {
+	var conds []seccomp.ScmpCondition
+	seen := map[uint]bool{}
+	split := false
+	for k, a := range args {
+		af := fmt.Sprintf("%s.args[%d]", field, k)
+		op, ok := operators[a.Op]
+		if !ok {
+			return nil, false, fmt.Errorf("%s.op: unknown operator %q", af, a.Op)
+		}
+		// Syscalls have at most six arguments (seccomp_data.args[6]).
+		if a.Index > 5 {
+			return nil, false, fmt.Errorf("%s.index: %d out of range 0-5", af, a.Index)
+		}
+		var (
+			c   seccomp.ScmpCondition
+			err error
+		)
+		if op == seccomp.CompareMaskedEqual {
+			// valueTwo is compared against (arg & value), in libseccomp's
+			// order: mask first, datum second.
+			c, err = seccomp.MakeCondition(a.Index, op, a.Value, a.ValueTwo)
+		} else {
+			c, err = seccomp.MakeCondition(a.Index, op, a.Value)
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", af, err)
+		}
+		if seen[a.Index] {
+			split = true
+		}
+		seen[a.Index] = true
+		conds = append(conds, c)
+	}
+	return conds, split, nil
+}
+
+func toAction(name specs.LinuxSeccompAction, errnoRet *uint, field, errnoField string, log *zap.Logger) (seccomp.ScmpAction, error) {
+	act, ok := actions[name]
+	if !ok {
+		return seccomp.ActInvalid, fmt.Errorf("%s: unknown action %q", field, name)
+	}
+	switch act {
+	case seccomp.ActNotify:
+		return seccomp.ActInvalid, fmt.Errorf("%s: %w", field, ErrNotifyUnsupported)
+	case seccomp.ActErrno, seccomp.ActTrace:
+		code := uint(unix.EPERM)
+		if errnoRet != nil {
+			code = *errnoRet
+		}
+		if code > maxRetData {
+			return seccomp.ActInvalid, fmt.Errorf("%s: %d does not fit in 16 bits", errnoField, code)
+		}
+		return act.SetReturnCode(int16(uint16(code))), nil
+	default:
+		if errnoRet != nil {
+			// runc ignores it too; refusing would break profiles runc runs.
+			log.Warn("seccomp errnoRet ignored: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE use it",
+				zap.String("field", errnoField), zap.String("action", string(name)))
+		}
+		return act, nil
+	}
+}
+
+// checkNotify finds the first use of SCMP_ACT_NOTIFY, so that its error
+// names that field even when an earlier field is also bad.
+func checkNotify(s *specs.LinuxSeccomp) error {
+	if s.DefaultAction == specs.ActNotify {
+		return fmt.Errorf("linux.seccomp.defaultAction: %w", ErrNotifyUnsupported)
+	}
+	for i, sc := range s.Syscalls {
+		if sc.Action == specs.ActNotify {
+			return fmt.Errorf("linux.seccomp.syscalls[%d].action: %w", i, ErrNotifyUnsupported)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, string(k))
+	}
+	sort.Strings(out)
+	return out
+}
