@@ -3,11 +3,14 @@ package libseccomp
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	seccomp "github.com/seccomp/libseccomp-golang"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -147,6 +150,9 @@ func TestNewFilterTranslatesProfile(t *testing.T) {
 			warns: []string{"only applies to SCMP_ACT_NOTIFY", "errnoRet ignored"},
 		},
 	}
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the expected PFC text uses x86_64 syscall numbers and arch names")
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, logs := pfc(t, &tc.profile)
@@ -183,6 +189,41 @@ func TestNewFilterFlagsChangeAttributes(t *testing.T) {
 	logBit, err = g.filter.GetLogBit()
 	require.NoError(t, err)
 	require.False(t, logBit)
+}
+
+func TestLargeProfileUsesBinaryTree(t *testing.T) {
+	// Every native syscall libseccomp knows (about 370 on x86_64), padded
+	// past the threshold with names it does not know: runc's count, like
+	// ours, is of names in the profile.
+	var names []string
+	for nr := 0; nr < 1024; nr++ {
+		if name, err := seccomp.ScmpSyscall(nr).GetName(); err == nil {
+			names = append(names, name)
+		}
+	}
+	known := len(names)
+	require.Greater(t, known, 100)
+	for i := 0; len(names) <= optimizeAbove; i++ {
+		names = append(names, fmt.Sprintf("no_such_syscall_%d", i))
+	}
+	core, logs := observer.New(zap.DebugLevel)
+	big, err := NewFilter(&specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Syscalls: []specs.LinuxSyscall{{Names: names, Action: specs.ActAllow}}}, zap.New(core))
+	require.NoError(t, err)
+	defer big.Release()
+	level, err := big.filter.GetOptimize()
+	require.NoError(t, err)
+	require.Equal(t, 2, level)
+	summary := logs.FilterMessage("seccomp filter built").All()
+	require.Len(t, summary, 1)
+	require.EqualValues(t, known, summary[0].ContextMap()["rules"])
+	require.EqualValues(t, len(names)-known, summary[0].ContextMap()["skippedSyscalls"])
+
+	small, err := NewFilter(&specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Syscalls: []specs.LinuxSyscall{{Names: names[:10], Action: specs.ActAllow}}}, nil)
+	require.NoError(t, err)
+	defer small.Release()
+	level, err = small.filter.GetOptimize()
+	require.NoError(t, err)
+	require.Equal(t, 1, level)
 }
 
 func TestNewFilterRejectsBadFields(t *testing.T) {
