@@ -26,6 +26,7 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/user"
 	lsys "github.com/gocontainer/gocontainer/libcontainer/syscall"
+	"github.com/gocontainer/gocontainer/libseccomp"
 )
 
 // InitOptions configure the container init side of the binary.
@@ -118,6 +119,9 @@ type initProcess struct {
 	sys  lsys.Syscall
 	// procFD is an O_PATH handle on the host's procfs.
 	procFD int
+	// seccomp is linux.seccomp translated, loaded in setupProcess or
+	// just before ready depending on no_new_privileges.
+	seccomp *libseccomp.Filter
 }
 
 // step runs fn and tags its error with the step name, for the user's one
@@ -237,12 +241,30 @@ func (in *initProcess) run() error {
 		}
 	}
 
+	if l := spec.Linux; l != nil && l.Seccomp != nil {
+		if err := step("seccomp", func() error {
+			var err error
+			in.seccomp, err = libseccomp.NewFilter(l.Seccomp, in.log)
+			return err
+		}); err != nil {
+			return err
+		}
+		defer in.seccomp.Release()
+	}
 	if err := in.setupProcess(proc); err != nil {
 		return err
 	}
 	path, err := in.lookPath(proc)
 	if err != nil {
 		return err
+	}
+	// With no_new_privileges the filter goes on last, so that as few of
+	// the init's own syscalls as possible need the profile's blessing; it
+	// must still fail before ready, while the runtime can report it.
+	if in.seccomp != nil && proc.NoNewPrivileges {
+		if err := step("seccomp", in.seccomp.Load); err != nil {
+			return err
+		}
 	}
 
 	// Everything that can fail is done: the runtime saves the state and
@@ -324,6 +346,33 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 			return err
 		}
 	}
+	// HOME comes from the container's /etc/passwd, read before the seccomp
+	// filter is in place: the lookup uses openat2, which profiles older
+	// than the syscall refuse with EPERM instead of ENOSYS.
+	if err := step("HOME", func() error {
+		env, err := user.EnvWithHome(proc.Env, "/", proc.User.UID)
+		proc.Env = env
+		return err
+	}); err != nil {
+		return err
+	}
+	// The cwd is entered (and verified) as root when root may enter it, so
+	// that the check runs before the seccomp filter, which may well refuse
+	// getcwd; otherwise after the switch to the container's user.
+	cwdDone := unix.Chdir(proc.Cwd) == nil
+	if cwdDone {
+		if err := verifyCwd(proc.Cwd); err != nil {
+			return err
+		}
+	}
+	// Without no_new_privileges the kernel only lets a process holding
+	// CAP_SYS_ADMIN install a filter, so it is loaded before the
+	// capabilities are dropped; with it, as late as possible (see run).
+	if in.seccomp != nil && !proc.NoNewPrivileges {
+		if err := step("seccomp", in.seccomp.Load); err != nil {
+			return err
+		}
+	}
 	var caps *capabilities.Caps
 	if err := step("capabilities", func() error {
 		var err error
@@ -340,16 +389,6 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 	}); err != nil {
 		return err
 	}
-	if err := step("HOME", func() error {
-		env, err := user.EnvWithHome(proc.Env, "/", proc.User.UID)
-		proc.Env = env
-		return err
-	}); err != nil {
-		return err
-	}
-	// A cwd only the target user may enter is tried first as root, then
-	// again after the switch.
-	cwdErr := unix.Chdir(proc.Cwd)
 	if err := step("set user", func() error {
 		// The runtime writes the id maps as root, so setgroups stays
 		// allowed in the container's user namespace.
@@ -360,24 +399,28 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 	if err := step("capabilities", caps.ApplyAfterSetuid); err != nil {
 		return err
 	}
-	if cwdErr != nil {
-		if err := step("chdir "+proc.Cwd, func() error { return unix.Chdir(proc.Cwd) }); err != nil {
+	if !cwdDone {
+		// A cwd only the target user may enter.
+		if err := unix.Chdir(proc.Cwd); err != nil {
+			return channel.NewInitError("chdir "+proc.Cwd, err)
+		}
+		if err := verifyCwd(proc.Cwd); err != nil {
 			return err
 		}
 	}
-	// CVE-2024-21626: a cwd that resolves outside the container root
-	// makes getcwd fail with ENOENT.
-	if err := step("verify cwd", func() error {
-		wd, err := unix.Getwd()
-		if err != nil {
-			return fmt.Errorf("cwd %s is outside the container root: %w", proc.Cwd, err)
-		}
-		if !strings.HasPrefix(wd, "/") {
-			return fmt.Errorf("cwd %q is outside the container root", wd)
-		}
-		return nil
-	}); err != nil {
-		return err
+	return nil
+}
+
+// verifyCwd checks that the cwd just entered is inside the container
+// root: a cwd reached through a leaked host fd makes getcwd fail
+// (CVE-2024-21626).
+func verifyCwd(cwd string) error {
+	wd, err := unix.Getwd()
+	if err != nil {
+		return channel.NewInitError("verify cwd", fmt.Errorf("cwd %s is outside the container root: %w", cwd, err))
+	}
+	if !strings.HasPrefix(wd, "/") {
+		return channel.NewInitError("verify cwd", fmt.Errorf("cwd %q is outside the container root", wd))
 	}
 	return nil
 }
