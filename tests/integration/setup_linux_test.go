@@ -120,6 +120,28 @@ func TestContainerSeesTheSetupFromItsSpec(t *testing.T) {
 			want: "123\n",
 		},
 		{
+			name: "seccomp_errno_for_mkdir",
+			args: []string{"sh", "-c", "mkdir /tmp/x 2>/dev/null; echo $?; grep '^Seccomp:' /proc/self/status"},
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+					{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno},
+				}}
+			},
+			want: "1\nSeccomp:\t2\n",
+		},
+		{
+			name: "seccomp_with_no_new_privileges_refusing_getcwd",
+			args: []string{"sh", "-c", "[ -n \"$(pwd -P 2>/dev/null)\" ] && echo cwd-known || echo getcwd-refused; grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status"},
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				s.Process.NoNewPrivileges = true
+				ret := uint(38) // ENOSYS
+				s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+					{Names: []string{"getcwd"}, Action: specs.ActErrno, ErrnoRet: &ret},
+				}}
+			},
+			want: "getcwd-refused\nNoNewPrivs:\t1\nSeccomp:\t2\n",
+		},
+		{
 			name: "scheduler_policy_and_nice",
 			args: []string{"sh", "-c", "grep -E '^(policy|prio) ' /proc/self/sched | tr -d ' '"},
 			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
