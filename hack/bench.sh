@@ -36,15 +36,21 @@ bins=()
 cleanup() {
 	local rc=$? i
 	for i in "${!names[@]}"; do
-		"${bins[$i]}" --root "$work/root-${names[$i]}" delete -f "bench-${names[$i]}" >/dev/null 2>&1 || true
+		"${bins[$i]}" --root "$work/state/root-${names[$i]}" delete -f "bench-${names[$i]}" >/dev/null 2>&1 || true
 	done
 	crun_hugetlb_umount || true
 	# shellcheck source=hack/cgroup-leave.sh
 	source hack/cgroup-leave.sh "$cg" >/dev/null 2>&1 || true
+	umount "$work/state" 2>/dev/null || true
 	rm -rf "$work"
 	exit $rc
 }
 trap cleanup EXIT
+# State roots live on a tmpfs, as /run does on a normal host (this machine's
+# /run is on disk): runtimes that fsync their state would otherwise be timed
+# on disk flushes that production never sees.
+mkdir -p "$work/state"
+mount -t tmpfs -o mode=0700 tmpfs "$work/state"
 
 hack/mkrootfs.sh "$work/bundle/rootfs" 2>/dev/null
 (cd "$work/bundle" && runc spec)
@@ -55,7 +61,7 @@ mv "$work/config.json" "$work/bundle/config.json"
 source hack/cgroup-enter.sh "$cg"
 
 cycle() { # NAME BIN -> the shell command hyperfine times
-	local root=$work/root-$1 id=bench-$1
+	local root=$work/state/root-$1 id=bench-$1
 	echo "$2 --root $root create --bundle $work/bundle $id && $2 --root $root start $id && $2 --root $root delete -f $id"
 }
 
