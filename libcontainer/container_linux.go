@@ -95,7 +95,7 @@ func (c *Container) Status() Status {
 		return StatusCreated
 	}
 	if cg, err := c.cgroup(); err == nil {
-		if fs, err := cg.FreezerState(); err == nil && fs == libcgroups.Frozen {
+		if fz, err := cg.FreezerState(); err == nil && fz == libcgroups.Frozen {
 			return StatusPaused
 		}
 	}
