@@ -586,7 +586,7 @@ func closeExecFrom(minFD int) error {
 func describeWait(ws unix.WaitStatus) string {
 	switch {
 	case ws.Signaled():
-		return "killed by signal " + ws.Signal().String()
+		return "killed by signal " + unix.SignalName(ws.Signal())
 	case ws.Exited():
 		return "exit status " + strconv.Itoa(ws.ExitStatus())
 	}

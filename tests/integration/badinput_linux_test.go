@@ -74,6 +74,19 @@ func TestCreateRejectsBadInputAndLeavesNothingBehind(t *testing.T) {
 			want: []string{"prestart", "/bin/false"},
 		},
 		{
+			// The init dies half way through create (a createRuntime hook
+			// SIGKILLs the pid it gets in the state): create must notice at
+			// once, say how the init died, and clean up.
+			name: "init_killed_during_create",
+			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+				hook := filepath.Join(b.dir, "kill-init.sh")
+				script := "#!/bin/sh\npid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p')\nkill -9 \"$pid\"\n"
+				require.NoError(t, os.WriteFile(hook, []byte(script), 0o755))
+				s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: hook}}}
+			},
+			want: []string{"container init exited unexpectedly", "SIGKILL"},
+		},
+		{
 			name: "createRuntime_hook_missing",
 			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
 				s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/no/such/hook"}}}
