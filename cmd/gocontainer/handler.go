@@ -285,3 +285,9 @@ func (h *handler) Resume(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli
 	}
 	return c.Resume()
 }
+
+func (h *handler) Features(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.FeaturesOptions) error {
+	enc := json.NewEncoder(g.Stdout)
+	enc.SetIndent("", "    ")
+	return enc.Encode(libcontainer.Features())
+}

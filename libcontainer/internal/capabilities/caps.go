@@ -3,6 +3,7 @@ package capabilities
 import (
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/moby/sys/capability"
@@ -159,4 +160,14 @@ func Mask(set []capability.Cap) uint64 {
 		m |= 1 << uint(c)
 	}
 	return m
+}
+
+// Names lists every capability name Parse accepts, sorted.
+func Names() []string {
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -195,4 +196,25 @@ func rootPropagation(s string) (flags uintptr, set bool, err error) {
 		return 0, false, fmt.Errorf("linux.rootfsPropagation: unknown propagation %q", s)
 	}
 	return p, true, nil
+}
+
+// MountOptionNames lists every mount option Prepare understands (for the
+// features command), sorted. idmap and ridmap are parsed but refused, so
+// they are not listed.
+func MountOptionNames() []string {
+	names := []string{"tmpcopyup"}
+	for n := range flagOptions {
+		names = append(names, n)
+	}
+	for n := range propagationOptions {
+		names = append(names, n)
+	}
+	for n := range recAttrOptions {
+		names = append(names, n)
+	}
+	for n := range recAtimeOptions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -1,0 +1,57 @@
+package libcontainer
+
+import (
+	"slices"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/rootfs"
+	"github.com/gocontainer/gocontainer/libseccomp"
+)
+
+// Features reports what this runtime implements, in runtime-spec's
+// features document (features.md), for the "features" command. Every list
+// comes from the code that implements it, so the document cannot claim
+// what the runtime would refuse: a feature checkSupported refuses is
+// reported as disabled.
+func Features() *features.Features {
+	yes, no := true, false
+	var namespaces []string
+	for _, t := range namespaceOrder {
+		namespaces = append(namespaces, string(t))
+	}
+	slices.Sort(namespaces)
+
+	actions := slices.DeleteFunc(libseccomp.KnownActions(), func(a string) bool {
+		return a == string(specs.ActNotify) // refused until notify is implemented
+	})
+	return &features.Features{
+		OCIVersionMin: "1.0.0",
+		OCIVersionMax: specs.Version,
+		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
+		MountOptions:  rootfs.MountOptionNames(),
+		Linux: &features.Linux{
+			Namespaces:   namespaces,
+			Capabilities: capabilities.Names(),
+			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &no},
+			Seccomp: &features.Seccomp{
+				Enabled:        &yes,
+				Actions:        actions,
+				Operators:      libseccomp.KnownOperators(),
+				Archs:          libseccomp.KnownArchs(),
+				KnownFlags:     libseccomp.KnownFlags(),
+				SupportedFlags: libseccomp.KnownFlags(),
+			},
+			Apparmor:        &features.Apparmor{Enabled: &no},
+			Selinux:         &features.Selinux{Enabled: &no},
+			IntelRdt:        &features.IntelRdt{Enabled: &no},
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
+			NetDevices:      &features.NetDevices{Enabled: &no},
+		},
+		Annotations: map[string]string{
+			"io.github.seccomp.libseccomp.version": libseccomp.Version(),
+		},
+	}
+}

@@ -1,0 +1,25 @@
+package libcontainer
+
+import (
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/stretchr/testify/require"
+)
+
+// The features document must list what the runtime does and nothing it
+// refuses.
+func TestFeaturesMatchWhatTheRuntimeImplements(t *testing.T) {
+	f := Features()
+	require.Equal(t, specs.Version, f.OCIVersionMax)
+	require.ElementsMatch(t, []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}, f.Linux.Namespaces)
+	require.Contains(t, f.Linux.Capabilities, "CAP_SYS_ADMIN")
+	require.Contains(t, f.MountOptions, "rro")
+	require.Contains(t, f.MountOptions, "tmpcopyup")
+	require.NotContains(t, f.MountOptions, "idmap", "idmapped mounts are refused")
+	require.Contains(t, f.Linux.Seccomp.Actions, string(specs.ActErrno))
+	require.NotContains(t, f.Linux.Seccomp.Actions, string(specs.ActNotify), "notify is refused")
+	require.False(t, *f.Linux.Apparmor.Enabled)
+	require.False(t, *f.Linux.MountExtensions.IDMap.Enabled)
+	require.Len(t, f.Hooks, 6)
+}
