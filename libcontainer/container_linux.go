@@ -438,3 +438,16 @@ func (c *Container) setFrozen(want Status, to libcgroups.FreezerState) error {
 	}
 	return cg.Freeze(to)
 }
+
+// Processes lists the pids of every process in the container's cgroup, in
+// the runtime's pid namespace.
+func (c *Container) Processes() ([]int, error) {
+	if c.Status() == StatusStopped {
+		return nil, fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+	}
+	cg, err := c.cgroup()
+	if err != nil {
+		return nil, err
+	}
+	return cg.AllPids()
+}
