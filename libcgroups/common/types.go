@@ -1,5 +1,7 @@
 package common
 
+import "time"
+
 // FreezerState is the state of a cgroup's freezer. The values are the words
 // the v1 freezer.state file uses, so they can be written there directly.
 type FreezerState string
@@ -54,3 +56,8 @@ type PidsStats struct {
 // UnifiedKey is the Paths() key of the cgroup v2 directory, on unified and
 // hybrid hosts. runc writes the same key ("") in state.json cgroup_paths.
 const UnifiedKey = ""
+
+// DefaultFreezeTimeout bounds how long a manager's Freeze waits for the
+// kernel to report the cgroup frozen (v1 freezer.state FROZEN, v2
+// cgroup.events "frozen 1").
+const DefaultFreezeTimeout = 10 * time.Second

@@ -18,8 +18,8 @@ import (
 	"github.com/gocontainer/gocontainer/libcgroups/common"
 )
 
-// DefaultFreezeTimeout bounds how long Freeze waits for cgroup.events.
-const DefaultFreezeTimeout = 10 * time.Second
+// DefaultFreezeTimeout is common.DefaultFreezeTimeout.
+const DefaultFreezeTimeout = common.DefaultFreezeTimeout
 
 // Options configure a v2 Manager.
 type Options struct {
