@@ -265,6 +265,33 @@ func judgeXFail(res result, xfail string) error {
 	return nil
 }
 
+// failureDigest collects, for each failed program, its reason and the end
+// of its output. TestMain prints it after every test has run, so the tail
+// of `go test` output (all a CI log excerpt may keep) says why a program
+// failed, not only that it did.
+var failureDigest []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if len(failureDigest) > 0 {
+		fmt.Println("=== runtime-tools failures (TAP and stderr in " + envOr(envResults, "results") + "/<runtime>/) ===")
+		for _, d := range failureDigest {
+			fmt.Println(d)
+		}
+	}
+	os.Exit(code)
+}
+
+// digest is a failed result in a few lines: the reason and the last lines
+// of the program's output (where the runtime's error line lands).
+func digest(res result, why string) string {
+	lines := strings.Split(strings.TrimSpace(res.Output), "\n")
+	if len(lines) > 12 {
+		lines = lines[len(lines)-12:]
+	}
+	return fmt.Sprintf("%s: %s\n    %s", res.Name, why, strings.Join(lines, "\n    "))
+}
+
 // TestRuntimeTools runs the programs named in list.txt (or $OCI_LIST)
 // against $RUNTIME, one subtest per program. A subtest fails on any
 // "not ok" line, a TAP plan mismatch, a non-zero exit or a timeout.
@@ -281,6 +308,7 @@ func TestRuntimeTools(t *testing.T) {
 			}
 			if e.XFail != "" {
 				if err := judgeXFail(res, e.XFail); err != nil {
+					failureDigest = append(failureDigest, digest(res, err.Error()))
 					t.Logf("TAP output of %s:\n%s", e.Name, res.Output)
 					t.Fatalf("%s: %v", e.Name, err)
 				}
@@ -288,6 +316,7 @@ func TestRuntimeTools(t *testing.T) {
 				return
 			}
 			if res.Status != "pass" {
+				failureDigest = append(failureDigest, digest(res, res.Status+": "+res.Reason))
 				t.Logf("TAP output of %s:\n%s", e.Name, res.Output)
 				t.Fatalf("%s: %s: %s", e.Name, res.Status, res.Reason)
 			}
