@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,6 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap/zaptest"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcgroups"
@@ -122,7 +122,7 @@ func TestIntegrationLifecycleOnRealHost(t *testing.T) {
 		// runtime does; it sets no limit.
 		res.HugepageLimits = []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 1 << 21}}
 	}
-	m, err := libcgroups.New(libcgroups.Config{Path: cgPath, Name: "ctr", Resources: res, Logger: zaptest.NewLogger(t)})
+	m, err := libcgroups.New(libcgroups.Config{Path: cgPath, Name: "ctr", Resources: res, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
 	require.False(t, m.Exists())
 

@@ -1,10 +1,10 @@
 package libcgroups
 
 import (
+	"log/slog"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcgroups/common"
@@ -66,7 +66,7 @@ type Config struct {
 	// controllers to enable down the path.
 	Resources *specs.LinuxResources
 	// Logger receives debug lines for every cgroupfs write; nil discards.
-	Logger *zap.Logger
+	Logger *slog.Logger
 	// FreezeTimeout bounds Freeze; 0 means 10s.
 	FreezeTimeout time.Duration
 }

@@ -1,9 +1,8 @@
 package libcontainer
 
 import (
+	"log/slog"
 	"os"
-
-	"go.uber.org/zap"
 )
 
 // ContainerBuilder holds what every way of starting a process in a
@@ -17,8 +16,7 @@ type ContainerBuilder struct {
 	stdin         *os.File
 	stdout        *os.File
 	stderr        *os.File
-	logger        *zap.Logger
-	logLevel      string
+	logger        *slog.Logger
 }
 
 // NewContainerBuilder starts a builder for container id under the state
@@ -27,7 +25,7 @@ func NewContainerBuilder(id, root string) *ContainerBuilder {
 	return &ContainerBuilder{
 		id: id, root: root,
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		logger: zap.NewNop(),
+		logger: slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -56,10 +54,10 @@ func (b *ContainerBuilder) WithStdio(stdin, stdout, stderr *os.File) *ContainerB
 	return b
 }
 
-// WithLogger sets the logger; level is handed to the init ("debug" makes
-// the init forward its debug lines).
-func (b *ContainerBuilder) WithLogger(l *zap.Logger, level string) *ContainerBuilder {
-	b.logger, b.logLevel = l, level
+// WithLogger sets the logger. The container init logs at the lowest level
+// l is enabled for, and its entries come back through l.
+func (b *ContainerBuilder) WithLogger(l *slog.Logger) *ContainerBuilder {
+	b.logger = l
 	return b
 }
 

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcgroups"
@@ -28,19 +28,19 @@ type Container struct {
 	root   string
 	dir    string
 	state  *State
-	logger *zap.Logger
+	logger *slog.Logger
 	cg     libcgroups.Manager // see cgroup()
 }
 
 // Load reads container id from the state root. A container whose create
 // was killed before it wrote any state still loads (as stopped), so that
 // delete can remove it.
-func Load(root, id string, logger *zap.Logger) (*Container, error) {
+func Load(root, id string, logger *slog.Logger) (*Container, error) {
 	if err := validate.ID(id); err != nil {
 		return nil, err
 	}
 	if logger == nil {
-		logger = zap.NewNop()
+		logger = slog.New(slog.DiscardHandler)
 	}
 	dir := filepath.Join(root, id)
 	st, err := loadState(dir)
@@ -360,7 +360,7 @@ func (c *Container) killAndWait() error {
 		return nil
 	}
 	if err := c.signalAll(unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
-		c.logger.Warn("kill container processes", zap.Error(err))
+		c.logger.Warn("kill container processes", slog.Any("error", err))
 	}
 	// A frozen process does not die of SIGKILL until it is thawed.
 	if cg, err := c.cgroup(); err == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +16,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcgroups"
@@ -44,9 +43,10 @@ type initConfig struct {
 	// closes it at once.
 	ExeFD int `json:"exe_fd"`
 	// InitPid is the init's pid as the runtime sees it, for hook state.
-	InitPid  int    `json:"init_pid"`
-	UserNS   bool   `json:"user_ns"`
-	LogLevel string `json:"log_level"`
+	InitPid int  `json:"init_pid"`
+	UserNS  bool `json:"user_ns"`
+	// LogLevel is the lowest level the runtime's logger records.
+	LogLevel slog.Level `json:"log_level"`
 
 	// spec is Config decoded, in the init.
 	spec *specs.Spec
@@ -120,7 +120,7 @@ type create struct {
 	bundle string
 	rootfs string
 	dir    string
-	log    *zap.Logger
+	log    *slog.Logger
 
 	state  *State
 	cgroup libcgroups.Manager
@@ -201,7 +201,7 @@ func (c *create) run(ctx context.Context) error {
 		return err
 	}
 	defer exe.Close()
-	c.log.Debug("sealed runtime binary for the init", zap.String("method", method))
+	c.log.Debug("sealed runtime binary for the init", slog.String("method", method))
 
 	parent, child, err := channel.Pair()
 	if err != nil {
@@ -285,7 +285,7 @@ func (c *create) run(ctx context.Context) error {
 		ID: b.id, Config: c.config, Bundle: c.bundle, Rootfs: c.rootfs,
 		NoPivot: c.ib.noPivot, NoNewKeyring: c.ib.noNewKeyring,
 		PreserveFDs: b.preserveFDs, FifoFD: fifoFD, ExeFD: exeFD, InitPid: c.initPid,
-		UserNS: hasNamespace(spec.Linux, specs.UserNamespace), LogLevel: b.logLevel,
+		UserNS: hasNamespace(spec.Linux, specs.UserNamespace), LogLevel: lowestLevel(b.logger),
 	}
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
 		return c.initFailed(fmt.Errorf("send config to container init: %w", err))
@@ -397,30 +397,40 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 	}
 }
 
-// initLog re-emits one log entry of the init through the runtime's logger.
+// initLog re-emits one log entry of the init (a slog JSON line, see
+// initLogger) through the runtime's logger.
 func (c *create) initLog(raw json.RawMessage) {
 	var entry map[string]any
 	if err := json.Unmarshal(raw, &entry); err != nil {
 		return
 	}
-	level, _ := entry["level"].(string)
-	msg, _ := entry["msg"].(string)
-	delete(entry, "level")
-	delete(entry, "msg")
-	lvl, err := zapcore.ParseLevel(level)
-	if err != nil {
-		lvl = zapcore.InfoLevel
+	var lvl slog.Level
+	if s, ok := entry[slog.LevelKey].(string); !ok || lvl.UnmarshalText([]byte(s)) != nil {
+		lvl = slog.LevelInfo
 	}
-	ce := c.log.Check(lvl, msg)
-	if ce == nil {
+	msg, _ := entry[slog.MessageKey].(string)
+	delete(entry, slog.LevelKey)
+	delete(entry, slog.MessageKey)
+	ctx := context.Background()
+	if !c.log.Enabled(ctx, lvl) {
 		return
 	}
-	fields := make([]zap.Field, 0, len(entry)+1)
-	fields = append(fields, zap.String("process", "init"))
+	attrs := make([]slog.Attr, 0, len(entry)+1)
+	attrs = append(attrs, slog.String("process", "init"))
 	for k, v := range entry {
-		fields = append(fields, zap.Any(k, v))
+		attrs = append(attrs, slog.Any(k, v))
 	}
-	ce.Write(fields...)
+	c.log.LogAttrs(ctx, lvl, msg, attrs...)
+}
+
+// lowestLevel is the lowest level l records, which the init logs at.
+func lowestLevel(l *slog.Logger) slog.Level {
+	for _, lvl := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn} {
+		if l.Enabled(context.Background(), lvl) {
+			return lvl
+		}
+	}
+	return slog.LevelError
 }
 
 // runtimeHooks runs prestart (deprecated but still honoured) and
@@ -483,11 +493,11 @@ func (c *create) cleanup() {
 	}
 	if c.cgroup != nil {
 		if err := c.cgroup.Destroy(); err != nil {
-			c.log.Warn("remove cgroup after failed create", zap.Error(err))
+			c.log.Warn("remove cgroup after failed create", slog.Any("error", err))
 		}
 	}
 	if err := os.RemoveAll(c.dir); err != nil {
-		c.log.Warn("remove state directory after failed create", zap.Error(err))
+		c.log.Warn("remove state directory after failed create", slog.Any("error", err))
 	}
 }
 

@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
@@ -95,27 +93,27 @@ func Init(opts InitOptions) int {
 }
 
 // initLogger logs the init's entries at the runtime's level as messages on
-// conn, which the runtime re-emits into its own log (--log, --debug). The
-// init's stderr is the container's and must stay clean: a failed send is
-// dropped, never reported there.
-func initLogger(conn *channel.Conn, level string) *zap.Logger {
-	lvl, err := zapcore.ParseLevel(level)
-	if err != nil || level == "" {
-		lvl = zapcore.WarnLevel
-	}
-	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{
-		LevelKey: "level", MessageKey: "msg", EncodeLevel: zapcore.LowercaseLevelEncoder,
-		EncodeDuration: zapcore.StringDurationEncoder,
-	})
-	core := zapcore.NewCore(enc, zapcore.AddSync(conn.LogWriter()), lvl)
-	return zap.New(core, zap.ErrorOutput(zapcore.AddSync(io.Discard)))
+// conn, one slog JSON line each, which the runtime re-emits into its own
+// log (--log, --debug). The init's stderr is the container's and must stay
+// clean: a failed send is dropped, never reported there.
+func initLogger(conn *channel.Conn, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(conn.LogWriter(), &slog.HandlerOptions{
+		Level: level,
+		// The runtime stamps the entry when it re-emits it.
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
 }
 
 type initProcess struct {
 	cfg  *initConfig
 	conn *channel.Conn
 	opts InitOptions
-	log  *zap.Logger
+	log  *slog.Logger
 	sys  lsys.Syscall
 	// procFD is an O_PATH handle on the host's procfs.
 	procFD int
@@ -278,7 +276,7 @@ func (in *initProcess) run() error {
 		os.Exit(1)
 	}
 	// Nothing the init logs from here on has anywhere to go.
-	in.log = zap.NewNop()
+	in.log = slog.New(slog.DiscardHandler)
 	in.conn.Close()
 
 	if err := in.waitStart(); err != nil {
@@ -380,7 +378,7 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 			return err
 		}
 		if skipped := caps.UnraisableAmbient(); len(skipped) > 0 {
-			in.log.Warn("ambient capabilities need to be inheritable too; not raised", zap.Strings("capabilities", skipped))
+			in.log.Warn("ambient capabilities need to be inheritable too; not raised", slog.Any("capabilities", skipped))
 		}
 		if err := caps.ApplyBounding(); err != nil {
 			return err

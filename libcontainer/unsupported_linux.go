@@ -3,10 +3,10 @@ package libcontainer
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 )
 
 // ErrUnsupported marks a config feature this runtime cannot honour (yet,
@@ -17,7 +17,7 @@ var ErrUnsupported = errors.New("not supported")
 // checkSupported refuses the config features that are valid but not
 // implemented, naming the field; the process features come with the
 // hardening issue (issue 4 in the tracker).
-func checkSupported(s *specs.Spec, log *zap.Logger) error {
+func checkSupported(s *specs.Spec, log *slog.Logger) error {
 	if p := s.Process; p != nil {
 		if p.ApparmorProfile != "" {
 			if !apparmorEnabled() {

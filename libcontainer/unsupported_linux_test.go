@@ -1,11 +1,11 @@
 package libcontainer
 
 import (
+	"log/slog"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
 )
 
 // A config feature the runtime cannot honour must be refused, naming the
@@ -28,10 +28,10 @@ func TestUnsupportedFeaturesAreRefusedNamingTheField(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &specs.Spec{Process: &specs.Process{}, Linux: &specs.Linux{}}
 			tc.edit(s)
-			err := checkSupported(s, zap.NewNop())
+			err := checkSupported(s, slog.New(slog.DiscardHandler))
 			require.ErrorIs(t, err, ErrUnsupported)
 			require.Contains(t, err.Error(), tc.field)
 		})
 	}
-	require.NoError(t, checkSupported(&specs.Spec{Process: &specs.Process{}, Linux: &specs.Linux{}}, zap.NewNop()))
+	require.NoError(t, checkSupported(&specs.Spec{Process: &specs.Process{}, Linux: &specs.Linux{}}, slog.New(slog.DiscardHandler)))
 }

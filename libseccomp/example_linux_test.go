@@ -3,9 +3,9 @@ package libseccomp_test
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 
 	"github.com/gocontainer/gocontainer/libseccomp"
 )
@@ -19,7 +19,7 @@ func ExampleNewFilter() {
 			{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno}, // EPERM
 		},
 	}
-	f, err := libseccomp.NewFilter(profile, zap.NewNop())
+	f, err := libseccomp.NewFilter(profile, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Println(err)
 		return

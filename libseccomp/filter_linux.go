@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	seccomp "github.com/seccomp/libseccomp-golang"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,7 +21,7 @@ var ErrNotifyUnsupported = errors.New("SCMP_ACT_NOTIFY is not supported yet")
 // until Load is called; Release frees the C context either way.
 type Filter struct {
 	filter *seccomp.ScmpFilter
-	log    *zap.Logger
+	log    *slog.Logger
 	// rules and skipped count the (syscall, condition set) rules added and
 	// the syscall names left out, for the debug summary.
 	rules, skipped int
@@ -124,12 +124,12 @@ func KnownFlags() []string {
 // warning (profiles list syscalls newer than the library), and several
 // conditions on the same argument index become separate rules. A nil log is
 // allowed.
-func NewFilter(s *specs.LinuxSeccomp, log *zap.Logger) (*Filter, error) {
+func NewFilter(s *specs.LinuxSeccomp, log *slog.Logger) (*Filter, error) {
 	if s == nil {
 		return nil, errors.New("linux.seccomp: no profile")
 	}
 	if log == nil {
-		log = zap.NewNop()
+		log = slog.New(slog.DiscardHandler)
 	}
 	if err := checkNotify(s); err != nil {
 		return nil, err
@@ -228,7 +228,7 @@ func (f *Filter) build(s *specs.LinuxSeccomp, defAct seccomp.ScmpAction) error {
 		// Only a speed-up: a libseccomp or API level without it still
 		// builds a correct (linear) filter.
 		if err := f.filter.SetOptimize(2); err != nil {
-			f.log.Debug("seccomp binary-tree optimization unavailable", zap.Error(err))
+			f.log.Debug("seccomp binary-tree optimization unavailable", slog.Any("error", err))
 		}
 	}
 	for i := range s.Syscalls {
@@ -237,12 +237,12 @@ func (f *Filter) build(s *specs.LinuxSeccomp, defAct seccomp.ScmpAction) error {
 		}
 	}
 	f.log.Debug("seccomp filter built",
-		zap.String("defaultAction", string(s.DefaultAction)),
-		zap.Int("architectures", len(s.Architectures)),
-		zap.Strings("flags", flagStrings(s.Flags)),
-		zap.Int("rules", f.rules),
-		zap.Int("skippedSyscalls", f.skipped),
-		zap.String("libseccomp", Version()))
+		slog.String("defaultAction", string(s.DefaultAction)),
+		slog.Int("architectures", len(s.Architectures)),
+		slog.Any("flags", flagStrings(s.Flags)),
+		slog.Int("rules", f.rules),
+		slog.Int("skippedSyscalls", f.skipped),
+		slog.String("libseccomp", Version()))
 	return nil
 }
 
@@ -268,14 +268,14 @@ func (f *Filter) setFlags(flags []specs.LinuxSeccompFlag) error {
 			}
 		case flagTsync:
 			// Already set: libseccomp-golang enables TSYNC in every new filter.
-			f.log.Debug("seccomp flag already in effect", zap.String("flag", string(fl)))
+			f.log.Debug("seccomp flag already in effect", slog.String("flag", string(fl)))
 		case flagWaitKillableRecv:
 			// The flag only changes how a notify listener waits, and the
 			// kernel refuses it without SECCOMP_FILTER_FLAG_NEW_LISTENER.
 			// NOTIFY is refused above, so there is never a listener here:
 			// passing the flag on would only make the load fail.
 			f.log.Warn("seccomp flag ignored: it only applies to SCMP_ACT_NOTIFY, which is not supported yet",
-				zap.String("flag", string(fl)))
+				slog.String("flag", string(fl)))
 		default:
 			return fmt.Errorf("%s: unknown flag %q", field, fl)
 		}
@@ -300,7 +300,7 @@ func (f *Filter) addSyscall(i int, sc *specs.LinuxSyscall, defAct seccomp.ScmpAc
 		// libseccomp refuses a rule equal to the default (EACCES), and it
 		// would change nothing.
 		f.log.Debug("seccomp rule skipped: same action as the default",
-			zap.Strings("names", sc.Names), zap.String("action", string(sc.Action)))
+			slog.Any("names", sc.Names), slog.String("action", string(sc.Action)))
 		return nil
 	}
 	for j, name := range sc.Names {
@@ -310,7 +310,7 @@ func (f *Filter) addSyscall(i int, sc *specs.LinuxSyscall, defAct seccomp.ScmpAc
 		call, err := seccomp.GetSyscallFromName(name)
 		if err != nil {
 			f.log.Warn("seccomp: syscall unknown to libseccomp, rule skipped",
-				zap.String("syscall", name), zap.String("libseccomp", Version()))
+				slog.String("syscall", name), slog.String("libseccomp", Version()))
 			f.skipped++
 			continue
 		}
@@ -375,7 +375,7 @@ func toConditions(field string, args []specs.LinuxSeccompArg) ([]seccomp.ScmpCon
 	return conds, split, nil
 }
 
-func toAction(name specs.LinuxSeccompAction, errnoRet *uint, field, errnoField string, log *zap.Logger) (seccomp.ScmpAction, error) {
+func toAction(name specs.LinuxSeccompAction, errnoRet *uint, field, errnoField string, log *slog.Logger) (seccomp.ScmpAction, error) {
 	act, ok := actions[name]
 	if !ok {
 		return seccomp.ActInvalid, fmt.Errorf("%s: unknown action %q", field, name)
@@ -396,7 +396,7 @@ func toAction(name specs.LinuxSeccompAction, errnoRet *uint, field, errnoField s
 		if errnoRet != nil {
 			// runc ignores it too; refusing would break profiles runc runs.
 			log.Warn("seccomp errnoRet ignored: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE use it",
-				zap.String("field", errnoField), zap.String("action", string(name)))
+				slog.String("field", errnoField), slog.String("action", string(name)))
 		}
 		return act, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"runtime"
 	"strings"
@@ -12,18 +13,39 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	seccomp "github.com/seccomp/libseccomp-golang"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 )
 
 func uintp(v uint) *uint { return &v }
 
+// logBuffer records a logger's entries as JSON lines.
+type logBuffer struct{ bytes.Buffer }
+
+func (b *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// find returns the entries at level whose message contains snippet.
+func (b *logBuffer) find(level slog.Level, snippet string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(line), &e) != nil {
+			continue
+		}
+		msg, _ := e[slog.MessageKey].(string)
+		if e[slog.LevelKey] == level.String() && strings.Contains(msg, snippet) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // pfc builds the filter and returns libseccomp's pseudo filter code, plus
 // what was logged.
-func pfc(t *testing.T, s *specs.LinuxSeccomp) (string, *observer.ObservedLogs) {
+func pfc(t *testing.T, s *specs.LinuxSeccomp) (string, *logBuffer) {
 	t.Helper()
-	core, logs := observer.New(zap.DebugLevel)
-	f, err := NewFilter(s, zap.New(core))
+	logs := &logBuffer{}
+	f, err := NewFilter(s, logs.logger())
 	require.NoError(t, err)
 	defer f.Release()
 	var buf bytes.Buffer
@@ -163,7 +185,7 @@ func TestNewFilterTranslatesProfile(t *testing.T) {
 				require.NotRegexp(t, regexp.MustCompile(w), out)
 			}
 			for _, w := range tc.warns {
-				require.NotZero(t, logs.FilterLevelExact(zap.WarnLevel).FilterMessageSnippet(w).Len(), "no warning %q in %v", w, logs.All())
+				require.NotEmpty(t, logs.find(slog.LevelWarn, w), "no warning %q in %s", w, logs.String())
 			}
 		})
 	}
@@ -206,17 +228,17 @@ func TestLargeProfileUsesBinaryTree(t *testing.T) {
 	for i := 0; len(names) <= optimizeAbove; i++ {
 		names = append(names, fmt.Sprintf("no_such_syscall_%d", i))
 	}
-	core, logs := observer.New(zap.DebugLevel)
-	big, err := NewFilter(&specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Syscalls: []specs.LinuxSyscall{{Names: names, Action: specs.ActAllow}}}, zap.New(core))
+	logs := &logBuffer{}
+	big, err := NewFilter(&specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Syscalls: []specs.LinuxSyscall{{Names: names, Action: specs.ActAllow}}}, logs.logger())
 	require.NoError(t, err)
 	defer big.Release()
 	level, err := big.filter.GetOptimize()
 	require.NoError(t, err)
 	require.Equal(t, 2, level)
-	summary := logs.FilterMessage("seccomp filter built").All()
+	summary := logs.find(slog.LevelDebug, "seccomp filter built")
 	require.Len(t, summary, 1)
-	require.EqualValues(t, known, summary[0].ContextMap()["rules"])
-	require.EqualValues(t, len(names)-known, summary[0].ContextMap()["skippedSyscalls"])
+	require.EqualValues(t, known, summary[0]["rules"])
+	require.EqualValues(t, len(names)-known, summary[0]["skippedSyscalls"])
 
 	small, err := NewFilter(&specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Syscalls: []specs.LinuxSyscall{{Names: names[:10], Action: specs.ActAllow}}}, nil)
 	require.NoError(t, err)

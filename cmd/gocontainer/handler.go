@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcontainer"
@@ -33,24 +33,24 @@ func (h *handler) LogError(g *ocicli.GlobalOptions, err error) {
 	if g.Log == "" {
 		return // stderr already gets the error line
 	}
-	log, _, lerr := newLogger(g)
+	log, lerr := newLogger(g)
 	if lerr != nil {
 		return
 	}
+	// zapcore.Lock writes each entry straight to the file: nothing to sync.
 	log.Error(err.Error())
-	_ = log.Sync()
 }
 
-func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions) (*libcontainer.InitContainerBuilder, *zap.Logger, error) {
-	log, level, err := newLogger(g)
+func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions) (*libcontainer.InitContainerBuilder, *slog.Logger, error) {
+	log, err := newLogger(g)
 	if err != nil {
 		return nil, nil, err
 	}
 	b := libcontainer.NewContainerBuilder(o.ID, g.Root).
 		WithPidFile(o.PidFile).
 		WithConsoleSocket(o.ConsoleSocket).
-		WithPreserveFDs(o.PreserveFDs+listenFDs()).
-		WithLogger(log, level).
+		WithPreserveFDs(o.PreserveFDs + listenFDs()).
+		WithLogger(log).
 		AsInit(o.Bundle).
 		WithNoPivot(o.NoPivot).
 		WithNoNewKeyring(o.NoNewKeyring).
@@ -70,8 +70,8 @@ func listenFDs() int {
 	return 0
 }
 
-func (h *handler) load(g *ocicli.GlobalOptions, id string) (*libcontainer.Container, *zap.Logger, error) {
-	log, _, err := newLogger(g)
+func (h *handler) load(g *ocicli.GlobalOptions, id string) (*libcontainer.Container, *slog.Logger, error) {
+	log, err := newLogger(g)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -136,7 +136,7 @@ func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.Ru
 
 // waitForwarding relays every signal this process gets to the container's
 // init until it exits, and returns its exit code.
-func waitForwarding(c *libcontainer.Container, sigs chan os.Signal, log *zap.Logger) (int, error) {
+func waitForwarding(c *libcontainer.Container, sigs chan os.Signal, log *slog.Logger) (int, error) {
 	type result struct {
 		code int
 		err  error
@@ -158,7 +158,7 @@ func waitForwarding(c *libcontainer.Container, sigs chan os.Signal, log *zap.Log
 				continue
 			}
 			if err := c.Kill(sig, false); err != nil {
-				log.Debug("forward signal", zap.Stringer("signal", sig), zap.Error(err))
+				log.Debug("forward signal", slog.Any("signal", sig), slog.Any("error", err))
 			}
 		}
 	}
@@ -224,7 +224,7 @@ func (h *handler) List(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.L
 	if err != nil {
 		return err
 	}
-	log, _, err := newLogger(g)
+	log, err := newLogger(g)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package fs
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcgroups/common"
@@ -28,7 +28,7 @@ type Options struct {
 	// common.CleanPath: absolute (from each hierarchy root) or relative (from
 	// the caller's own cgroup in each hierarchy).
 	Path          string
-	Logger        *zap.Logger
+	Logger        *slog.Logger
 	FreezeTimeout time.Duration
 }
 
@@ -36,7 +36,7 @@ type Options struct {
 // goroutine at a time.
 type Manager struct {
 	host          common.Host
-	log           *zap.Logger
+	log           *slog.Logger
 	freezeTimeout time.Duration
 	dirs          []cgroupDir       // one per hierarchy, in mount order
 	paths         map[string]string // controller -> dir; co-mounted ones share a dir
@@ -123,7 +123,7 @@ func newManager(opts Options) *Manager {
 		paths:         map[string]string{},
 	}
 	if m.log == nil {
-		m.log = zap.NewNop()
+		m.log = slog.New(slog.DiscardHandler)
 	}
 	if m.freezeTimeout <= 0 {
 		m.freezeTimeout = DefaultFreezeTimeout
@@ -148,7 +148,7 @@ func (m *Manager) Apply(pid int) error {
 		if pid == -1 {
 			continue
 		}
-		m.log.Debug("cgroup v1: add pid", zap.Int("pid", pid), zap.String("dir", d.path))
+		m.log.Debug("cgroup v1: add pid", slog.Int("pid", pid), slog.String("dir", d.path))
 		if err := common.AddPid(d.path, pid); err != nil {
 			return fmt.Errorf("add pid %d to cgroup: %w", pid, err)
 		}
@@ -158,7 +158,7 @@ func (m *Manager) Apply(pid int) error {
 
 func (m *Manager) create(d cgroupDir) error {
 	if !d.hier.Has("cpuset") || d.hier.Mountpoint == "" {
-		m.log.Debug("cgroup v1: create", zap.String("dir", d.path))
+		m.log.Debug("cgroup v1: create", slog.String("dir", d.path))
 		return m.host.MkdirAll(d.path)
 	}
 	return m.createCpuset(d)
@@ -182,7 +182,7 @@ func (m *Manager) createCpuset(d cgroupDir) error {
 	parent := d.hier.Mountpoint
 	for _, elem := range strings.Split(rel, "/") {
 		cur := filepath.Join(parent, elem)
-		m.log.Debug("cgroup v1: create cpuset level", zap.String("dir", cur))
+		m.log.Debug("cgroup v1: create cpuset level", slog.String("dir", cur))
 		if err := m.host.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("create cgroup: %w", err)
 		}
@@ -226,7 +226,7 @@ func (m *Manager) AddTask(pid int) error {
 		if !common.Exists(d.path) {
 			return fmt.Errorf("add pid %d: %s: %w", pid, d.path, common.ErrNotExist)
 		}
-		m.log.Debug("cgroup v1: add pid", zap.Int("pid", pid), zap.String("dir", d.path))
+		m.log.Debug("cgroup v1: add pid", slog.Int("pid", pid), slog.String("dir", d.path))
 		if err := common.AddPid(d.path, pid); err != nil {
 			return fmt.Errorf("add pid %d to cgroup: %w", pid, err)
 		}
@@ -244,7 +244,7 @@ func (m *Manager) Set(r *specs.LinuxResources) error {
 		}
 	}
 	if rest := common.NotYetApplied(r); len(rest) > 0 {
-		m.log.Warn("cgroup v1: resources not applied (not implemented yet)", zap.Strings("resources", rest))
+		m.log.Warn("cgroup v1: resources not applied (not implemented yet)", slog.Any("resources", rest))
 	}
 	return nil
 }
@@ -256,7 +256,7 @@ func (m *Manager) SetPidsMax(limit int64) error {
 		return fmt.Errorf("set linux.resources.pids.limit: pids hierarchy not mounted under %s: %w", m.host.Root, common.ErrControllerUnavailable)
 	}
 	v := common.PidsMaxValue(limit)
-	m.log.Debug("cgroup v1: set pids.max", zap.String("dir", dir), zap.String("value", v))
+	m.log.Debug("cgroup v1: set pids.max", slog.String("dir", dir), slog.String("value", v))
 	if err := common.WriteFile(dir, "pids.max", v); err != nil {
 		return fmt.Errorf("set linux.resources.pids.limit: %w", err)
 	}
@@ -274,7 +274,7 @@ func (m *Manager) Freeze(state common.FreezerState) error {
 	if !ok {
 		return fmt.Errorf("freeze: freezer hierarchy not mounted under %s: %w", m.host.Root, common.ErrControllerUnavailable)
 	}
-	m.log.Debug("cgroup v1: freezer", zap.String("dir", dir), zap.String("state", string(state)))
+	m.log.Debug("cgroup v1: freezer", slog.String("dir", dir), slog.String("state", string(state)))
 	switch state {
 	case common.Thawed:
 		return common.WriteFile(dir, "freezer.state", string(common.Thawed))
@@ -389,7 +389,7 @@ func (m *Manager) Kill(sig unix.Signal) error {
 	_, frz := m.paths["freezer"]
 	if frz {
 		if err := m.Freeze(common.Frozen); err != nil {
-			m.log.Warn("cgroup v1: kill: freeze failed, signalling unfrozen", zap.Error(err))
+			m.log.Warn("cgroup v1: kill: freeze failed, signalling unfrozen", slog.Any("error", err))
 			frz = false
 		}
 	}
@@ -413,7 +413,7 @@ func (m *Manager) Kill(sig unix.Signal) error {
 func (m *Manager) Destroy() error {
 	dirs := make([]string, 0, len(m.dirs))
 	for _, d := range m.dirs {
-		m.log.Debug("cgroup v1: remove", zap.String("dir", d.path))
+		m.log.Debug("cgroup v1: remove", slog.String("dir", d.path))
 		dirs = append(dirs, d.path)
 	}
 	return m.host.RemovePaths(dirs)

@@ -5,6 +5,7 @@ package fs2
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcgroups/common"
@@ -34,14 +34,14 @@ type Options struct {
 	// Resources, if set, name the controllers Apply enables down the path
 	// (see common.V2Controllers). Set enables what its own argument needs.
 	Resources     *specs.LinuxResources
-	Logger        *zap.Logger
+	Logger        *slog.Logger
 	FreezeTimeout time.Duration
 }
 
 // Manager is a cgroup v2 manager for one cgroup directory.
 type Manager struct {
 	host          common.Host
-	log           *zap.Logger
+	log           *slog.Logger
 	freezeTimeout time.Duration
 	mount         string // cgroup2 mountpoint
 	dir           string // the container's cgroup
@@ -95,7 +95,7 @@ func newManager(opts Options) *Manager {
 		resources:     opts.Resources,
 	}
 	if m.log == nil {
-		m.log = zap.NewNop()
+		m.log = slog.New(slog.DiscardHandler)
 	}
 	if m.freezeTimeout <= 0 {
 		m.freezeTimeout = DefaultFreezeTimeout
@@ -129,12 +129,12 @@ func (m *Manager) Apply(pid int) error {
 		if err := m.host.Mkdir(cur, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("create cgroup: %w", err)
 		}
-		m.log.Debug("cgroup v2: create", zap.String("dir", cur))
+		m.log.Debug("cgroup v2: create", slog.String("dir", cur))
 	}
 	if pid == -1 {
 		return nil
 	}
-	m.log.Debug("cgroup v2: add pid", zap.Int("pid", pid), zap.String("dir", m.dir))
+	m.log.Debug("cgroup v2: add pid", slog.Int("pid", pid), slog.String("dir", m.dir))
 	if err := common.AddPid(m.dir, pid); err != nil {
 		return fmt.Errorf("add pid %d to cgroup: %w", pid, err)
 	}
@@ -182,18 +182,18 @@ func (m *Manager) enableIn(dir string, ctrls []string) {
 	}
 	avail, err := common.ReadFile(dir, "cgroup.controllers")
 	if err != nil {
-		m.log.Warn("cgroup v2: cannot read available controllers", zap.Error(err))
+		m.log.Warn("cgroup v2: cannot read available controllers", slog.Any("error", err))
 		return
 	}
 	enabled, err := common.ReadFile(dir, "cgroup.subtree_control")
 	if err != nil {
-		m.log.Warn("cgroup v2: cannot read enabled controllers", zap.Error(err))
+		m.log.Warn("cgroup v2: cannot read enabled controllers", slog.Any("error", err))
 		return
 	}
 	var missing []string
 	for _, c := range ctrls {
 		if !slices.Contains(strings.Fields(avail), c) {
-			m.log.Debug("cgroup v2: controller not available", zap.String("controller", c), zap.String("dir", dir))
+			m.log.Debug("cgroup v2: controller not available", slog.String("controller", c), slog.String("dir", dir))
 			continue
 		}
 		if !slices.Contains(strings.Fields(enabled), c) {
@@ -205,7 +205,7 @@ func (m *Manager) enableIn(dir string, ctrls []string) {
 	}
 	// One write enables them all; if the kernel refuses one, the whole
 	// write fails, so retry one by one to get the others.
-	m.log.Debug("cgroup v2: enable controllers", zap.Strings("controllers", missing), zap.String("dir", dir))
+	m.log.Debug("cgroup v2: enable controllers", slog.Any("controllers", missing), slog.String("dir", dir))
 	if err := common.WriteFile(dir, "cgroup.subtree_control", strings.Join(missing, " ")); err == nil {
 		return
 	}
@@ -213,9 +213,9 @@ func (m *Manager) enableIn(dir string, ctrls []string) {
 		if err := common.WriteFile(dir, "cgroup.subtree_control", c); err != nil {
 			if errors.Is(err, unix.EBUSY) {
 				m.log.Warn("cgroup v2: cannot enable controller: the cgroup has processes of its own (no internal processes rule)",
-					zap.String("controller", c), zap.Error(err))
+					slog.String("controller", c), slog.Any("error", err))
 			} else {
-				m.log.Warn("cgroup v2: cannot enable controller", zap.String("controller", c), zap.Error(err))
+				m.log.Warn("cgroup v2: cannot enable controller", slog.String("controller", c), slog.Any("error", err))
 			}
 		}
 	}
@@ -227,7 +227,7 @@ func (m *Manager) AddTask(pid int) error {
 	if !common.Exists(m.dir) {
 		return fmt.Errorf("add pid %d: %s: %w", pid, m.dir, common.ErrNotExist)
 	}
-	m.log.Debug("cgroup v2: add pid", zap.Int("pid", pid), zap.String("dir", m.dir))
+	m.log.Debug("cgroup v2: add pid", slog.Int("pid", pid), slog.String("dir", m.dir))
 	if err := common.AddPid(m.dir, pid); err != nil {
 		return fmt.Errorf("add pid %d to cgroup: %w", pid, err)
 	}
@@ -248,7 +248,7 @@ func (m *Manager) Set(r *specs.LinuxResources) error {
 		}
 	}
 	if rest := common.NotYetApplied(r); len(rest) > 0 {
-		m.log.Warn("cgroup v2: resources not applied (not implemented yet)", zap.Strings("resources", rest))
+		m.log.Warn("cgroup v2: resources not applied (not implemented yet)", slog.Any("resources", rest))
 	}
 	return nil
 }
@@ -256,7 +256,7 @@ func (m *Manager) Set(r *specs.LinuxResources) error {
 // SetPidsMax writes pids.max for an OCI pids.limit (see common.PidsMaxValue).
 func (m *Manager) SetPidsMax(limit int64) error {
 	v := common.PidsMaxValue(limit)
-	m.log.Debug("cgroup v2: set pids.max", zap.String("dir", m.dir), zap.String("value", v))
+	m.log.Debug("cgroup v2: set pids.max", slog.String("dir", m.dir), slog.String("value", v))
 	if err := common.WriteFile(m.dir, "pids.max", v); err != nil {
 		if errors.Is(err, os.ErrNotExist) && common.Exists(m.dir) {
 			return fmt.Errorf("set linux.resources.pids.limit: pids controller not enabled for %s: %w: %w", m.dir, common.ErrControllerUnavailable, err)
@@ -280,7 +280,7 @@ func (m *Manager) Freeze(state common.FreezerState) error {
 	default:
 		return fmt.Errorf("freeze %s: invalid freezer state %q", m.dir, state)
 	}
-	m.log.Debug("cgroup v2: freeze", zap.String("dir", m.dir), zap.String("value", want))
+	m.log.Debug("cgroup v2: freeze", slog.String("dir", m.dir), slog.String("value", want))
 	if err := common.WriteFile(m.dir, "cgroup.freeze", want); err != nil {
 		if errors.Is(err, os.ErrNotExist) && common.Exists(m.dir) {
 			return fmt.Errorf("freeze: cgroup.freeze missing (kernel older than 5.2): %w: %w", common.ErrControllerUnavailable, err)
@@ -388,7 +388,7 @@ func (m *Manager) Kill(sig unix.Signal) error {
 // Destroy removes the cgroup and every cgroup below it. A directory that is
 // already gone is fine. It does not kill processes (call Kill first).
 func (m *Manager) Destroy() error {
-	m.log.Debug("cgroup v2: remove", zap.String("dir", m.dir))
+	m.log.Debug("cgroup v2: remove", slog.String("dir", m.dir))
 	return m.host.RemovePath(m.dir)
 }
 

@@ -2,13 +2,13 @@ package capabilities
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 )
 
 // Caps holds the parsed capability sets of one process, restricted to the
@@ -103,7 +103,7 @@ func Check(c *specs.LinuxCapabilities) error {
 // Valid names the kernel does not support are dropped, recorded in
 // Caps.Ignored and logged as a warning on log (which may be nil). A nil c
 // yields empty sets: the process ends up with no capabilities at all.
-func Parse(c *specs.LinuxCapabilities, log *zap.Logger) (*Caps, error) {
+func Parse(c *specs.LinuxCapabilities, log *slog.Logger) (*Caps, error) {
 	last, err := capability.LastCap()
 	if err != nil {
 		return nil, fmt.Errorf("read the kernel's last capability: %w", err)
@@ -113,9 +113,9 @@ func Parse(c *specs.LinuxCapabilities, log *zap.Logger) (*Caps, error) {
 
 // parse is Parse with the kernel's last capability given, so tests can
 // pretend to run on an older kernel.
-func parse(c *specs.LinuxCapabilities, last capability.Cap, log *zap.Logger) (*Caps, error) {
+func parse(c *specs.LinuxCapabilities, last capability.Cap, log *slog.Logger) (*Caps, error) {
 	if log == nil {
-		log = zap.NewNop()
+		log = slog.New(slog.DiscardHandler)
 	}
 	out := &Caps{last: last}
 	if c == nil {
@@ -148,7 +148,7 @@ func parse(c *specs.LinuxCapabilities, last capability.Cap, log *zap.Logger) (*C
 	slices.Sort(out.Ignored)
 	if len(out.Ignored) > 0 {
 		log.Warn("ignoring capabilities the running kernel does not support",
-			zap.Strings("capabilities", out.Ignored), zap.String("lastCap", Name(last)))
+			slog.Any("capabilities", out.Ignored), slog.String("lastCap", Name(last)))
 	}
 	return out, nil
 }

@@ -2,13 +2,14 @@ package capabilities
 
 import (
 	"errors"
+	"log/slog"
 	"testing"
 
 	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/logtest"
 )
 
 func TestCheckNamesTheSetOfAnUnknownCapability(t *testing.T) {
@@ -56,20 +57,20 @@ func TestLookupKnowsEveryCapabilityNumber(t *testing.T) {
 }
 
 func TestParseIgnoresCapabilitiesNewerThanTheKernelWithAWarning(t *testing.T) {
-	core, logs := observer.New(zap.WarnLevel)
+	log, logs := logtest.New(slog.LevelWarn)
 	c, err := parse(&specs.LinuxCapabilities{
 		Bounding:  []string{"CAP_CHOWN", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"},
 		Effective: []string{"CAP_PERFMON", "CAP_KILL"},
 		Ambient:   []string{"CAP_BPF"},
-	}, capability.CAP_AUDIT_READ /* 37: a 5.7-era kernel */, zap.New(core))
+	}, capability.CAP_AUDIT_READ /* 37: a 5.7-era kernel */, log)
 	require.NoError(t, err)
 	require.Equal(t, []capability.Cap{capability.CAP_CHOWN}, c.Bounding)
 	require.Equal(t, []capability.Cap{capability.CAP_KILL}, c.Effective)
 	require.Empty(t, c.Ambient)
 	require.Equal(t, []string{"CAP_BPF", "CAP_CHECKPOINT_RESTORE", "CAP_PERFMON"}, c.Ignored)
-	require.Equal(t, 1, logs.Len())
+	require.Equal(t, 1, len(logs.Entries()))
 	require.Equal(t, []any{"CAP_BPF", "CAP_CHECKPOINT_RESTORE", "CAP_PERFMON"},
-		logs.All()[0].ContextMap()["capabilities"])
+		logs.Entries()[0].Attrs["capabilities"])
 }
 
 func TestParseRejectsUnknownNames(t *testing.T) {

@@ -38,7 +38,7 @@ const (
 	TypeReadyAck Type = "ready_ack"
 	// TypeError: init -> runtime, the init failed; Error says where.
 	TypeError Type = "error"
-	// TypeLog: init -> runtime, one JSON log entry of the init (zap's
+	// TypeLog: init -> runtime, one JSON log entry of the init (a slog
 	// JSON encoding), re-emitted by the runtime's own logger.
 	TypeLog Type = "log"
 )
@@ -194,7 +194,7 @@ func (c *Conn) Expect(t Type) (*Message, error) {
 	return m, nil
 }
 
-// LogWriter returns a writer for a zap JSON core: every Write is one log
+// LogWriter returns a writer for a slog JSON handler: every Write is one log
 // entry and is sent as a TypeLog message.
 func (c *Conn) LogWriter() io.Writer { return logWriter{c} }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 )
 
 // Hook kinds, as named in config.json's hooks object.
@@ -76,15 +76,15 @@ func Run(ctx context.Context, hooks []specs.Hook, state []byte, kind string) err
 // RunAll runs every hook even when some fail, logs each failure as a
 // warning on log (which may be nil), and returns all failures joined
 // (errors.Join), or nil.
-func RunAll(ctx context.Context, hooks []specs.Hook, state []byte, kind string, log *zap.Logger) error {
+func RunAll(ctx context.Context, hooks []specs.Hook, state []byte, kind string, log *slog.Logger) error {
 	if log == nil {
-		log = zap.NewNop()
+		log = slog.New(slog.DiscardHandler)
 	}
 	var errs []error
 	for i, h := range hooks {
 		if err := runOne(ctx, h, state, kind, i); err != nil {
-			log.Warn("hook failed", zap.String("kind", kind), zap.Int("index", i),
-				zap.String("path", h.Path), zap.Error(err))
+			log.Warn("hook failed", slog.String("kind", kind), slog.Int("index", i),
+				slog.String("path", h.Path), slog.Any("error", err))
 			errs = append(errs, err)
 		}
 	}

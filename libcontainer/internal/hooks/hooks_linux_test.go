@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +14,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/logtest"
 )
 
 // script writes an executable shell script into dir and returns its path.
@@ -165,17 +166,17 @@ func TestRunStopsWhenTheContextIsCancelled(t *testing.T) {
 func TestRunAllRunsEveryHookAndLogsEachFailure(t *testing.T) {
 	dir := t.TempDir()
 	marker := filepath.Join(dir, "ran")
-	core, logs := observer.New(zap.WarnLevel)
+	log, logs := logtest.New(slog.LevelWarn)
 	err := RunAll(context.Background(), []specs.Hook{
 		{Path: "/bin/false"},
 		{Path: script(t, dir, "mark", "touch "+marker)},
 		{Path: "/nonexistent"},
-	}, nil, Poststop, zap.New(core))
+	}, nil, Poststop, log)
 	require.EqualError(t, err, "poststop hook #0 (/bin/false): exit status 1\n"+
 		"poststop hook #2 (/nonexistent): fork/exec /nonexistent: no such file or directory")
 	require.FileExists(t, marker)
-	require.Equal(t, 2, logs.Len())
-	require.Equal(t, "/bin/false", logs.All()[0].ContextMap()["path"])
+	require.Equal(t, 2, len(logs.Entries()))
+	require.Equal(t, "/bin/false", logs.Entries()[0].Attrs["path"])
 	require.NoError(t, RunAll(context.Background(), nil, nil, Poststop, nil))
 }
 

@@ -3,12 +3,12 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 )
 
@@ -103,7 +103,7 @@ func (st *setup) mknodDevice(parent *os.File, p string, typ uint32, d specs.Linu
 	}
 	base := filepath.Base(p)
 	dirfd := int(parent.Fd())
-	st.log.Debug("mknod device", zap.String("path", p), zap.String("type", d.Type), zap.Int64("major", d.Major), zap.Int64("minor", d.Minor))
+	st.log.Debug("mknod device", slog.String("path", p), slog.String("type", d.Type), slog.Int64("major", d.Major), slog.Int64("minor", d.Minor))
 	if err := st.s.Mknodat(dirfd, base, typ|perm, dev); err != nil {
 		if errors.Is(err, unix.EEXIST) {
 			// Something (an image file or an earlier mount) already

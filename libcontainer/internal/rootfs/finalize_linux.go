@@ -3,13 +3,13 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	lsys "github.com/gocontainer/gocontainer/libcontainer/syscall"
@@ -83,7 +83,7 @@ func Finalize(s Syscall, o Options) error {
 		return err
 	}
 	if set {
-		st.log.Debug("apply root propagation", zap.String("flags", lsys.MountFlagsString(flags)))
+		st.log.Debug("apply root propagation", slog.String("flags", lsys.MountFlagsString(flags)))
 		if err := st.s.Mount("", st.target(root, "/"), "", flags, ""); err != nil {
 			return fmt.Errorf("apply linux.rootfsPropagation %q to / (flags %#x): %w", st.rootfsPropagation(), flags, err)
 		}
@@ -121,7 +121,7 @@ func (st *setup) remountReadonly(dest string, mo mountOptions) error {
 	}
 	defer h.Close()
 	flags := uintptr(unix.MS_REMOUNT|unix.MS_RDONLY) | mo.Flags&^(unix.MS_REC|unix.MS_REMOUNT|propagationMask)
-	st.log.Debug("remount read-only", zap.String("dest", dest), zap.String("flags", lsys.MountFlagsString(flags)))
+	st.log.Debug("remount read-only", slog.String("dest", dest), slog.String("flags", lsys.MountFlagsString(flags)))
 	for i := 0; ; i++ {
 		err = st.s.Mount("", st.target(h, dest), "", flags, mo.Data)
 		if !errors.Is(err, unix.EBUSY) || i == 4 {
@@ -142,14 +142,14 @@ func (st *setup) readonlyPath(path string) error {
 	h, err := pathrs.OpenatInRoot(st.root, path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			st.log.Debug("readonly path does not exist, skipped", zap.String("path", path))
+			st.log.Debug("readonly path does not exist, skipped", slog.String("path", path))
 			return nil
 		}
 		return fmt.Errorf("readonly path %s: open: %w", path, err)
 	}
 	defer h.Close()
 	target := st.target(h, path)
-	st.log.Debug("readonly path", zap.String("path", path))
+	st.log.Debug("readonly path", slog.String("path", path))
 	if err := st.s.Mount(target, target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("readonly path %s: bind mount (flags %#x): %w", path, unix.MS_BIND|unix.MS_REC, err)
 	}
@@ -200,7 +200,7 @@ func (st *setup) maskPaths(paths []string) error {
 		h, err := pathrs.OpenatInRoot(st.root, path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				st.log.Debug("masked path does not exist, skipped", zap.String("path", path))
+				st.log.Debug("masked path does not exist, skipped", slog.String("path", path))
 				continue
 			}
 			return fmt.Errorf("masked path %s: open: %w", path, err)
@@ -221,7 +221,7 @@ func (st *setup) maskOne(path string, h *os.File, devNull **os.File) error {
 	}
 	target := st.target(h, path)
 	if stt.Mode&unix.S_IFMT == unix.S_IFDIR {
-		st.log.Debug("mask directory", zap.String("path", path))
+		st.log.Debug("mask directory", slog.String("path", path))
 		if err := st.s.Mount("tmpfs", target, "tmpfs", unix.MS_RDONLY, ""); err != nil {
 			return fmt.Errorf("masked path %s: mount tmpfs (flags %#x): %w", path, unix.MS_RDONLY, err)
 		}
@@ -234,7 +234,7 @@ func (st *setup) maskOne(path string, h *os.File, devNull **os.File) error {
 		}
 		*devNull = dn
 	}
-	st.log.Debug("mask file", zap.String("path", path))
+	st.log.Debug("mask file", slog.String("path", path))
 	if err := st.s.Mount(st.target(*devNull, "/dev/null"), target, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("masked path %s: bind /dev/null (flags %#x): %w", path, unix.MS_BIND, err)
 	}

@@ -3,6 +3,7 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	lsys "github.com/gocontainer/gocontainer/libcontainer/syscall"
@@ -73,7 +73,7 @@ func (st *setup) mountFresh(m *specs.Mount, dest string, h *os.File, mo mountOpt
 	if err != nil && m.Type == "sysfs" && st.o.InUserNS && errors.Is(err, unix.EPERM) {
 		// A user namespace that does not own the network namespace may
 		// not mount sysfs; like runc, bind the host's /sys instead.
-		st.log.Debug("sysfs mount not permitted in user namespace, binding /sys", zap.String("dest", dest))
+		st.log.Debug("sysfs mount not permitted in user namespace, binding /sys", slog.String("dest", dest))
 		return st.mountBind(&specs.Mount{Destination: dest, Type: "bind", Source: "/sys"}, dest,
 			mountOptions{Flags: mo.Flags | unix.MS_BIND | unix.MS_REC, Propagation: mo.Propagation, RecAttr: mo.RecAttr})
 	}
@@ -149,7 +149,7 @@ func (st *setup) mountBind(m *specs.Mount, dest string, mo mountOptions) error {
 func (st *setup) remountBind(dest string, top *os.File, flags uintptr) error {
 	remount := uintptr(unix.MS_BIND|unix.MS_REMOUNT) | flags
 	target := lsys.FdPath(int(top.Fd()))
-	st.log.Debug("remount bind", zap.String("dest", dest), zap.String("flags", lsys.MountFlagsString(remount)))
+	st.log.Debug("remount bind", slog.String("dest", dest), slog.String("flags", lsys.MountFlagsString(remount)))
 	err := st.s.Mount("", target, "", remount, "")
 	if errors.Is(err, unix.EPERM) {
 		var sfs unix.Statfs_t
@@ -172,13 +172,13 @@ func (st *setup) remountBind(dest string, top *os.File, flags uintptr) error {
 // whose root is top.
 func (st *setup) afterMount(dest string, top *os.File, mo mountOptions) error {
 	for _, p := range mo.Propagation {
-		st.log.Debug("set mount propagation", zap.String("dest", dest), zap.String("flags", lsys.MountFlagsString(p)))
+		st.log.Debug("set mount propagation", slog.String("dest", dest), slog.String("flags", lsys.MountFlagsString(p)))
 		if err := st.s.Mount("", lsys.FdPath(int(top.Fd())), "", p, ""); err != nil {
 			return fmt.Errorf("set propagation on %s (flags %#x): %w", dest, p, err)
 		}
 	}
 	if mo.RecAttr != nil {
-		st.log.Debug("set recursive mount attributes", zap.String("dest", dest))
+		st.log.Debug("set recursive mount attributes", slog.String("dest", dest))
 		if err := st.s.MountSetattr(int(top.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, mo.RecAttr); err != nil {
 			return fmt.Errorf("mount_setattr on %s (set %#x clear %#x): %w", dest, mo.RecAttr.Attr_set, mo.RecAttr.Attr_clr, err)
 		}
@@ -189,8 +189,8 @@ func (st *setup) afterMount(dest string, top *os.File, mo mountOptions) error {
 // doMount mounts onto the magic link of handle h, so the destination cannot
 // be swapped between resolution and mount.
 func (st *setup) doMount(source, dest string, h *os.File, fstype string, flags uintptr, data string) error {
-	st.log.Debug("mount", zap.String("source", source), zap.String("dest", dest), zap.String("type", fstype),
-		zap.String("flags", lsys.MountFlagsString(flags)), zap.String("data", data))
+	st.log.Debug("mount", slog.String("source", source), slog.String("dest", dest), slog.String("type", fstype),
+		slog.String("flags", lsys.MountFlagsString(flags)), slog.String("data", data))
 	if err := st.s.Mount(source, lsys.FdPath(int(h.Fd())), fstype, flags, data); err != nil {
 		return fmt.Errorf("mount %s on %s (flags %#x): %w", fstype, dest, flags, err)
 	}

@@ -3,9 +3,9 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 )
 
@@ -89,7 +89,7 @@ func (st *setup) msMoveRoot() error {
 			continue
 		}
 		p := m.Mountpoint
-		st.log.Debug("no-pivot: detach host mount", zap.String("mountpoint", p), zap.String("type", m.FSType))
+		st.log.Debug("no-pivot: detach host mount", slog.String("mountpoint", p), slog.String("type", m.FSType))
 		if err := st.s.Mount("", p, "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
 			if errors.Is(err, unix.ENOENT) {
 				// A parent was already detached.

@@ -3,12 +3,12 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	lsys "github.com/gocontainer/gocontainer/libcontainer/syscall"
@@ -34,7 +34,7 @@ type Options struct {
 	// bind-mounted from the host instead of mknod'd.
 	InUserNS bool
 	// Logger receives debug lines for every kernel interaction; nil is a no-op.
-	Logger *zap.Logger
+	Logger *slog.Logger
 	// ContainerRoot is where Finalize finds the container root. Empty means
 	// "/", which is right after Pivot; tests that fake Pivot set it to Rootfs.
 	ContainerRoot string
@@ -93,7 +93,7 @@ func Prepare(s Syscall, o Options) error {
 type setup struct {
 	s    Syscall
 	o    Options
-	log  *zap.Logger
+	log  *slog.Logger
 	root *os.File // O_PATH handle on the container root
 	// pathTargets makes Finalize name mount targets by path because the
 	// container has no procfs for /proc/thread-self/fd magic links.
@@ -113,9 +113,9 @@ func newSetup(s Syscall, o Options) (*setup, error) {
 	o.Rootfs = filepath.Clean(o.Rootfs)
 	log := o.Logger
 	if log == nil {
-		log = zap.NewNop()
+		log = slog.New(slog.DiscardHandler)
 	}
-	return &setup{s: s, o: o, log: log.With(zap.String("rootfs", o.Rootfs))}, nil
+	return &setup{s: s, o: o, log: log.With(slog.String("rootfs", o.Rootfs))}, nil
 }
 
 func (st *setup) hasNamespace(t specs.LinuxNamespaceType) bool {
@@ -167,7 +167,7 @@ func (st *setup) prepareRoot() error {
 	if err != nil {
 		return err
 	}
-	st.log.Debug("set root propagation", zap.String("flags", lsys.MountFlagsString(flags)))
+	st.log.Debug("set root propagation", slog.String("flags", lsys.MountFlagsString(flags)))
 	if err := st.s.Mount("", "/", "", flags, ""); err != nil {
 		return fmt.Errorf("set propagation of / (flags %#x): %w", flags, err)
 	}
@@ -198,7 +198,7 @@ func (st *setup) rootfsParentMountPrivate() error {
 	if parent == "" || !shared {
 		return nil
 	}
-	st.log.Debug("make rootfs parent mount private", zap.String("mountpoint", parent))
+	st.log.Debug("make rootfs parent mount private", slog.String("mountpoint", parent))
 	if err := st.s.Mount("", parent, "", unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make parent mount %s of the rootfs private: %w", parent, err)
 	}

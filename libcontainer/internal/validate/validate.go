@@ -3,6 +3,7 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +15,6 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rlimits"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"go.uber.org/zap"
 )
 
 // FieldError is a problem with one field of the config.
@@ -78,7 +78,7 @@ func ID(id string) error {
 type Option func(*options)
 
 type options struct {
-	log             *zap.Logger
+	log             *slog.Logger
 	systemdCgroup   bool
 	processOptional bool
 	hostNetNS       string
@@ -86,7 +86,7 @@ type options struct {
 
 // WithLogger makes Spec log warnings (deprecated but accepted settings)
 // to log.
-func WithLogger(log *zap.Logger) Option { return func(o *options) { o.log = log } }
+func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log } }
 
 // WithSystemdCgroup makes Spec check linux.cgroupsPath in the systemd
 // form "slice:prefix:name", as for --systemd-cgroup.
@@ -104,7 +104,7 @@ func withHostNetNS(p string) Option { return func(o *options) { o.hostNetNS = p 
 // *FieldError. It reads the file system only to check root.path and a
 // network namespace path, and changes nothing.
 func Spec(s *specs.Spec, bundle string, opts ...Option) error {
-	o := options{log: zap.NewNop(), hostNetNS: "/proc/self/ns/net"}
+	o := options{log: slog.New(slog.DiscardHandler), hostNetNS: "/proc/self/ns/net"}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -401,7 +401,7 @@ func (v *validator) mounts() error {
 		}
 		if !filepath.IsAbs(m.Destination) {
 			v.o.log.Warn("relative mount destination is deprecated; taken as relative to /",
-				zap.String("field", f+".destination"), zap.String("destination", m.Destination))
+				slog.String("field", f+".destination"), slog.String("destination", m.Destination))
 		}
 		bind := m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind")
 		if bind && m.Source == "" {
@@ -598,7 +598,7 @@ func (v *validator) devices() error {
 			// runtime-spec says major/minor are not used for fifos; runc and
 			// runtime-tools' linux_devices send them anyway, so they are
 			// ignored rather than refused.
-			v.o.log.Warn("major/minor ignored for a fifo (type p)", zap.String("field", f))
+			v.o.log.Warn("major/minor ignored for a fifo (type p)", slog.String("field", f))
 		}
 		if d.FileMode != nil && *d.FileMode&^os.ModePerm != 0 {
 			return fieldErr(f+".fileMode", "%#o has bits beyond the permission bits", uint32(*d.FileMode))

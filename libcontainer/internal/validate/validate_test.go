@@ -2,6 +2,7 @@ package validate
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,8 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/logtest"
 )
 
 func TestID(t *testing.T) {
@@ -299,11 +300,11 @@ func TestSpecRules(t *testing.T) {
 func TestSpecWarnsAboutRelativeMountDestinations(t *testing.T) {
 	s := validSpec()
 	s.Mounts[1].Destination = "data"
-	core, logs := observer.New(zap.WarnLevel)
-	require.NoError(t, Spec(s, bundle(t), WithLogger(zap.New(core))))
-	require.Equal(t, 1, logs.Len())
-	require.Equal(t, "mounts[1].destination", logs.All()[0].ContextMap()["field"])
-	require.Equal(t, "data", logs.All()[0].ContextMap()["destination"])
+	log, logs := logtest.New(slog.LevelWarn)
+	require.NoError(t, Spec(s, bundle(t), WithLogger(log)))
+	require.Equal(t, 1, len(logs.Entries()))
+	require.Equal(t, "mounts[1].destination", logs.Entries()[0].Attrs["field"])
+	require.Equal(t, "data", logs.Entries()[0].Attrs["destination"])
 }
 
 func TestSpecNil(t *testing.T) {
@@ -313,13 +314,13 @@ func TestSpecNil(t *testing.T) {
 func TestSpecIgnoresFifoMajorMinorWithAWarning(t *testing.T) {
 	s := validSpec()
 	s.Linux.Devices[0].Type = "p"
-	core, logs := observer.New(zap.WarnLevel)
-	require.NoError(t, Spec(s, bundle(t), WithLogger(zap.New(core))))
-	require.Equal(t, 1, logs.Len())
-	require.Equal(t, "linux.devices[0]", logs.All()[0].ContextMap()["field"])
+	log, logs := logtest.New(slog.LevelWarn)
+	require.NoError(t, Spec(s, bundle(t), WithLogger(log)))
+	require.Equal(t, 1, len(logs.Entries()))
+	require.Equal(t, "linux.devices[0]", logs.Entries()[0].Attrs["field"])
 
 	s.Linux.Devices[0].Major, s.Linux.Devices[0].Minor = 0, 0
-	core, logs = observer.New(zap.WarnLevel)
-	require.NoError(t, Spec(s, bundle(t), WithLogger(zap.New(core))))
-	require.Equal(t, 0, logs.Len())
+	log, logs = logtest.New(slog.LevelWarn)
+	require.NoError(t, Spec(s, bundle(t), WithLogger(log)))
+	require.Equal(t, 0, len(logs.Entries()))
 }
