@@ -498,3 +498,37 @@ func TestHandlerWritesToCommandStdout(t *testing.T) {
 	require.Equal(t, 0, code, errb.String())
 	require.Equal(t, `{"id":"c1"}`, out.String())
 }
+
+func TestCommandNameSkipsGlobalFlagsAndTheirValues(t *testing.T) {
+	root, _ := newRoot(&recordingHandler{}, VersionInfo{}, nil)
+	pf := root.PersistentFlags()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"start", "c1"}, "start"},
+		{[]string{"--root", "/run/x", "--debug", "delete", "-f", "c1"}, "delete"},
+		{[]string{"--root=/run/x", "--log", "/l.json", "--log-format", "json", "create", "c1"}, "create"},
+		{[]string{"-root", "/run/x", "-debug", "kill", "c1"}, "kill"},
+		{[]string{"--systemd-cgroup", "run", "c1"}, "run"},
+		{[]string{"--version"}, ""},
+		{[]string{"--", "start"}, ""},
+		{nil, ""},
+	} {
+		require.Equal(t, tc.want, commandName(pf, tc.args), "%q", tc.args)
+	}
+}
+
+// Every subcommand is reachable when it is the only one built, and is the
+// command its table entry names.
+func TestRootForOneSubcommandBuildsJustThatOne(t *testing.T) {
+	full, _ := newRoot(&recordingHandler{}, VersionInfo{}, nil)
+	require.Len(t, full.Commands(), 17)
+	for _, c := range full.Commands() {
+		root, _ := newRoot(&recordingHandler{}, VersionInfo{}, []string{"--root", "/x", c.Name(), "id"})
+		require.Len(t, root.Commands(), 1, c.Name())
+		require.Equal(t, c.Name(), root.Commands()[0].Name())
+	}
+	root, _ := newRoot(&recordingHandler{}, VersionInfo{}, []string{"help", "create"})
+	require.Len(t, root.Commands(), 17)
+}

@@ -55,7 +55,7 @@ func TestSingleDashLongFlagsLikeRunc(t *testing.T) {
 }
 
 func TestNormalizeLongFlagsLeavesUnknownAlone(t *testing.T) {
-	root, _ := newRoot(&recordingHandler{}, VersionInfo{})
+	root, _ := newRoot(&recordingHandler{}, VersionInfo{}, nil)
 	in := []string{"update", "-memory", "1g", "-r", "-", "-bogus", "c1"}
 	require.Equal(t, []string{"update", "--memory", "1g", "-r", "-", "-bogus", "c1"}, normalizeLongFlags(root, in))
 }

@@ -66,7 +66,7 @@ func Execute(args []string, h Handler, v VersionInfo) int {
 
 // ExecuteContext is Execute with an explicit context and streams.
 func ExecuteContext(ctx context.Context, args []string, h Handler, v VersionInfo, stdin io.Reader, stdout, stderr io.Writer) int {
-	root, g := newRoot(h, v)
+	root, g := newRoot(h, v, args)
 	root.SetArgs(normalizeLongFlags(root, args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -98,11 +98,17 @@ func ExecuteContext(ctx context.Context, args []string, h Handler, v VersionInfo
 // the cobra command's streams (cmd.SetOut and friends), which are also
 // handed to h through GlobalOptions.
 func NewRootCommand(h Handler, v VersionInfo) *cobra.Command {
-	root, _ := newRoot(h, v)
+	root, _ := newRoot(h, v, nil)
 	return root
 }
 
-func newRoot(h Handler, v VersionInfo) (*cobra.Command, *GlobalOptions) {
+// newRoot builds the root command for the command line args. When args
+// name one of the subcommands, that is the only subcommand added: building
+// all of them and their ~150 flags is about a third of what a short-lived
+// command such as start or delete spends after the Go runtime has started,
+// and every container pays for three of them (create, start, delete).
+// Help, an unknown name or nil args get every subcommand.
+func newRoot(h Handler, v VersionInfo, args []string) (*cobra.Command, *GlobalOptions) {
 	g := &GlobalOptions{}
 	root := &cobra.Command{
 		Use:   ProgramName,
@@ -152,12 +158,49 @@ To run a container from the bundle in the current directory:
 	pf.StringVar(&g.Rootless, "rootless", RootlessAuto, "ignore cgroup permission errors: 'true', 'false' or 'auto'")
 
 	c := &commands{h: h, g: g}
-	root.AddCommand(
-		c.checkpoint(), c.create(), c.delete(), c.events(), c.exec(), c.kill(),
-		c.list(), c.pause(), c.ps(), c.restore(), c.resume(), c.run(), c.spec(),
-		c.start(), c.state(), c.update(), c.features(),
-	)
+	all := []struct {
+		name string
+		mk   func() *cobra.Command
+	}{
+		{"checkpoint", c.checkpoint}, {"create", c.create}, {"delete", c.delete},
+		{"events", c.events}, {"exec", c.exec}, {"kill", c.kill}, {"list", c.list},
+		{"pause", c.pause}, {"ps", c.ps}, {"restore", c.restore}, {"resume", c.resume},
+		{"run", c.run}, {"spec", c.spec}, {"start", c.start}, {"state", c.state},
+		{"update", c.update}, {"features", c.features},
+	}
+	if name := commandName(pf, args); name != "" {
+		for _, sub := range all {
+			if sub.name == name {
+				root.AddCommand(sub.mk())
+				return root, g
+			}
+		}
+	}
+	for _, sub := range all {
+		root.AddCommand(sub.mk())
+	}
 	return root, g
+}
+
+// commandName is the subcommand args name: the first argument that is
+// neither a global flag (in globals) nor such a flag's value; "" when
+// there is none.
+func commandName(globals *pflag.FlagSet, args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return ""
+		case len(a) < 2 || a[0] != '-':
+			return a
+		}
+		// runc's single-dash long flags ("-root x") count too.
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if f := globals.Lookup(name); f != nil && f.NoOptDefVal == "" && !hasValue {
+			i++
+		}
+	}
+	return ""
 }
 
 // FormatVersion renders v the way runc prints --version; go-runc parses
