@@ -3,6 +3,7 @@ module github.com/gocontainer/gocontainer/libcgroups
 go 1.26.0
 
 require (
+	github.com/cilium/ebpf v0.22.0
 	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/sys v0.49.0
