@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/libcgroups/common"
@@ -40,6 +39,11 @@ type Manager struct {
 	freezeTimeout time.Duration
 	dirs          []cgroupDir       // one per hierarchy, in mount order
 	paths         map[string]string // controller -> dir; co-mounted ones share a dir
+	// unresolved is set by Load until resolve has read the hierarchies.
+	unresolved bool
+	// writeFile is common.WriteFile; tests wrap it to record the order of
+	// writes and to make the fake kernel refuse one.
+	writeFile func(dir, file, value string) error
 }
 
 type cgroupDir struct {
@@ -79,40 +83,88 @@ func New(opts Options) (*Manager, error) {
 // so a relative path resolves as it did at create time even when a later
 // command runs from another cgroup. Keys that are no longer mounted are kept
 // as plain directories (no cpuset initialisation on Apply).
+//
+// Load does not read /proc/self/mountinfo: delete, kill, state and the like
+// load a container on every command and only need the saved paths. The
+// hierarchy details (mountpoint, noprefix) are looked up the first time
+// something needs them (see resolve), e.g. cpuset initialisation in Apply.
+// The one exception is a saved map that names only one of a pair of
+// controllers that are usually co-mounted (cpu/cpuacct, net_cls/net_prio),
+// as state written by older versions may: mountinfo is read at once then, so
+// that the missing key still gets its directory.
 func Load(opts Options, paths map[string]string) (*Manager, error) {
 	m := newManager(opts)
-	hiers, err := m.host.Hierarchies()
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
+	byDir := map[string]int{} // dir -> index in m.dirs
 	for _, key := range sortedKeys(paths) {
 		dir := paths[key]
-		if key == common.UnifiedKey || seen[dir] {
+		if key == common.UnifiedKey {
 			continue
 		}
 		if !filepath.IsAbs(dir) {
 			return nil, fmt.Errorf("load cgroup path %s=%q: not absolute: %w", key, dir, common.ErrInvalidPath)
 		}
-		seen[dir] = true
-		h := common.Hierarchy{Controllers: []string{key}}
+		dir = filepath.Clean(dir)
+		if i, ok := byDir[dir]; ok {
+			// Co-mounted controllers were saved with the same directory.
+			m.dirs[i].hier.Controllers = append(m.dirs[i].hier.Controllers, key)
+			m.paths[key] = dir
+			continue
+		}
+		byDir[dir] = len(m.dirs)
+		m.add(dir, common.Hierarchy{Controllers: []string{key}})
+	}
+	m.unresolved = true
+	if partialComount(m.paths) {
+		if err := m.resolve(); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// comountPairs are controllers that distributions mount together.
+var comountPairs = [][2]string{{"cpu", "cpuacct"}, {"net_cls", "net_prio"}}
+
+func partialComount(paths map[string]string) bool {
+	for _, p := range comountPairs {
+		_, a := paths[p[0]]
+		_, b := paths[p[1]]
+		if a != b {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve fills in the hierarchy details of a loaded manager from
+// /proc/self/mountinfo, once. A saved key whose hierarchy is no longer
+// mounted keeps a bare Hierarchy (no mountpoint), and co-mounted controllers
+// missing from the saved map get their directory.
+func (m *Manager) resolve() error {
+	if !m.unresolved {
+		return nil
+	}
+	hiers, err := m.host.Hierarchies()
+	if err != nil {
+		return err
+	}
+	m.unresolved = false
+	for i := range m.dirs {
+		d := &m.dirs[i]
 		for _, hh := range hiers {
-			if hh.Has(key) {
-				h = hh
+			if slices.ContainsFunc(d.hier.Controllers, hh.Has) {
+				d.hier = hh
 			}
 		}
-		m.add(filepath.Clean(dir), h)
-	}
-	// A co-mounted controller missing from the saved map (older state) still
-	// gets its key.
-	for _, d := range m.dirs {
+		// A co-mounted controller missing from the saved map (older
+		// state) still gets its key.
 		for _, c := range d.hier.Controllers {
 			if _, ok := m.paths[c]; !ok {
 				m.paths[c] = d.path
 			}
 		}
 	}
-	return m, nil
+	return nil
 }
 
 func newManager(opts Options) *Manager {
@@ -121,6 +173,7 @@ func newManager(opts Options) *Manager {
 		log:           opts.Logger,
 		freezeTimeout: opts.FreezeTimeout,
 		paths:         map[string]string{},
+		writeFile:     common.WriteFile,
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -157,6 +210,12 @@ func (m *Manager) Apply(pid int) error {
 }
 
 func (m *Manager) create(d cgroupDir) error {
+	if d.hier.Has("cpuset") && m.unresolved {
+		if err := m.resolve(); err != nil {
+			return err
+		}
+		return m.create(m.dirOf("cpuset"))
+	}
 	if !d.hier.Has("cpuset") || d.hier.Mountpoint == "" {
 		m.log.Debug("cgroup v1: create", slog.String("dir", d.path))
 		return m.host.MkdirAll(d.path)
@@ -218,6 +277,16 @@ func copyIfEmpty(parent, cur, file string) error {
 	return nil
 }
 
+// dirOf returns the cgroupDir that holds controller c (zero if none).
+func (m *Manager) dirOf(c string) cgroupDir {
+	for _, d := range m.dirs {
+		if d.hier.Has(c) {
+			return d
+		}
+	}
+	return cgroupDir{}
+}
+
 // AddTask moves pid into the existing cgroup in every hierarchy (exec joins
 // a running container this way). It does not create directories: if the
 // container's cgroup is gone the error wraps common.ErrNotExist.
@@ -234,21 +303,6 @@ func (m *Manager) AddTask(pid int) error {
 	return nil
 }
 
-// Set applies resource limits. This version writes pids.max only; other
-// resource groups set in r are logged as not applied yet (see
-// common.NotYetApplied) and do not make Set fail. A nil r is a no-op.
-func (m *Manager) Set(r *specs.LinuxResources) error {
-	if limit, ok := common.PidsLimit(r); ok {
-		if err := m.SetPidsMax(limit); err != nil {
-			return err
-		}
-	}
-	if rest := common.NotYetApplied(r); len(rest) > 0 {
-		m.log.Warn("cgroup v1: resources not applied (not implemented yet)", slog.Any("resources", rest))
-	}
-	return nil
-}
-
 // SetPidsMax writes pids.max for an OCI pids.limit (see common.PidsMaxValue).
 func (m *Manager) SetPidsMax(limit int64) error {
 	dir, ok := m.paths["pids"]
@@ -257,7 +311,7 @@ func (m *Manager) SetPidsMax(limit int64) error {
 	}
 	v := common.PidsMaxValue(limit)
 	m.log.Debug("cgroup v1: set pids.max", slog.String("dir", dir), slog.String("value", v))
-	if err := common.WriteFile(dir, "pids.max", v); err != nil {
+	if err := m.writeFile(dir, "pids.max", v); err != nil {
 		return fmt.Errorf("set linux.resources.pids.limit: %w", err)
 	}
 	return nil

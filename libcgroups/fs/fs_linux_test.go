@@ -123,13 +123,12 @@ func TestSetPidsLimit(t *testing.T) {
 	}
 }
 
-func TestSetIgnoresUnsetAndNotYetImplementedFields(t *testing.T) {
+func TestSetIgnoresUnsetFields(t *testing.T) {
 	tr := fakecg.New(t, common.Legacy, nil, nil)
 	m := newManager(t, tr, "/ctr")
 	require.NoError(t, m.Apply(-1))
 	require.NoError(t, m.Set(nil))
-	mem := int64(1 << 20)
-	require.NoError(t, m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &mem}, Pids: &specs.LinuxPids{}}))
+	require.NoError(t, m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{}, CPU: &specs.LinuxCPU{}, Pids: &specs.LinuxPids{}}))
 	require.Equal(t, "max", fakecg.Read(t, filepath.Join(m.Path("pids"), "pids.max")))
 }
 
