@@ -234,38 +234,6 @@ func (m *Manager) AddTask(pid int) error {
 	return nil
 }
 
-// Set applies resource limits. This version writes pids.max only; other
-// resource groups set in r are logged as not applied yet and do not make
-// Set fail. A nil r is a no-op.
-func (m *Manager) Set(r *specs.LinuxResources) error {
-	if r == nil {
-		return nil
-	}
-	m.EnableControllers(common.V2Controllers(r))
-	if limit, ok := common.PidsLimit(r); ok {
-		if err := m.SetPidsMax(limit); err != nil {
-			return err
-		}
-	}
-	if rest := common.NotYetApplied(r); len(rest) > 0 {
-		m.log.Warn("cgroup v2: resources not applied (not implemented yet)", slog.Any("resources", rest))
-	}
-	return nil
-}
-
-// SetPidsMax writes pids.max for an OCI pids.limit (see common.PidsMaxValue).
-func (m *Manager) SetPidsMax(limit int64) error {
-	v := common.PidsMaxValue(limit)
-	m.log.Debug("cgroup v2: set pids.max", slog.String("dir", m.dir), slog.String("value", v))
-	if err := common.WriteFile(m.dir, "pids.max", v); err != nil {
-		if errors.Is(err, os.ErrNotExist) && common.Exists(m.dir) {
-			return fmt.Errorf("set linux.resources.pids.limit: pids controller not enabled for %s: %w: %w", m.dir, common.ErrControllerUnavailable, err)
-		}
-		return fmt.Errorf("set linux.resources.pids.limit: %w", err)
-	}
-	return nil
-}
-
 // Freeze freezes or thaws the cgroup by writing cgroup.freeze, then waits
 // until cgroup.events reports "frozen 1" (or "frozen 0" for a thaw): the
 // write only starts the transition (kernel 5.2+). A freeze that does not
