@@ -612,3 +612,41 @@ func TestLoadReadsMountinfoOnlyWhenNeeded(t *testing.T) {
 	require.Equal(t, 1, reads)
 	require.Equal(t, saved["cpu"], l.Path("cpuacct"))
 }
+
+func TestSplitSendsUnmountedControllersToRest(t *testing.T) {
+	tr := fakecg.New(t, common.Hybrid, []fakecg.Hier{
+		{Dir: "cpuset", Controllers: []string{"cpuset"}},
+		{Dir: "pids", Controllers: []string{"pids"}},
+		{Dir: "net_cls", Controllers: []string{"net_cls"}},
+	}, []string{"hugetlb", "cpu", "memory"})
+	m := newManager(t, tr, "/ctr")
+	r := &specs.LinuxResources{
+		CPU:            &specs.LinuxCPU{Shares: ptr[uint64](2), Cpus: "0", Mems: "0"},
+		Memory:         &specs.LinuxMemory{Limit: ptr[int64](1 << 20)},
+		Pids:           &specs.LinuxPids{Limit: ptr[int64](3)},
+		HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 1 << 21}},
+		Network:        &specs.LinuxNetwork{ClassID: ptr[uint32](1), Priorities: []specs.LinuxInterfacePriority{{Name: "lo"}}},
+		Unified:        map[string]string{"memory.high": "1"},
+	}
+	v1, rest := m.Split(r)
+	require.Equal(t, &specs.LinuxResources{
+		CPU:     &specs.LinuxCPU{Cpus: "0", Mems: "0"},
+		Pids:    r.Pids,
+		Network: &specs.LinuxNetwork{ClassID: r.Network.ClassID},
+	}, v1)
+	require.Equal(t, &specs.LinuxResources{
+		CPU:            &specs.LinuxCPU{Shares: r.CPU.Shares},
+		Memory:         r.Memory,
+		HugepageLimits: r.HugepageLimits,
+		Network:        &specs.LinuxNetwork{Priorities: r.Network.Priorities},
+		Unified:        r.Unified,
+	}, rest)
+	require.Equal(t, "0", r.CPU.Cpus, "input untouched")
+
+	v1, rest = m.Split(&specs.LinuxResources{Pids: r.Pids})
+	require.NotNil(t, v1)
+	require.Nil(t, rest)
+	v1, rest = m.Split(nil)
+	require.Nil(t, v1)
+	require.Nil(t, rest)
+}
