@@ -141,7 +141,8 @@ func isTrue(b *bool) bool { return b != nil && *b }
 
 // check is phase 1 of Set: everything that can be known before writing.
 func (m *Manager) check(r *specs.LinuxResources) (*setPlan, error) {
-	p := &setPlan{dirs: map[string]string{}, missing: map[string]bool{}}
+	p := &setPlan{dirs: map[string]string{}, missing: map[string]bool{},
+		weightFile: "blkio.weight", weightDeviceFile: "blkio.weight_device"}
 	for _, rq := range requests(r) {
 		dir, ok := m.paths[rq.ctrl]
 		if !ok {
@@ -174,8 +175,8 @@ func (m *Manager) check(r *specs.LinuxResources) (*setPlan, error) {
 	}
 	if dir, ok := exists("cpu"); ok {
 		c := r.CPU
-		if (nz(c.RealtimeRuntime) || nz(c.RealtimePeriod)) && !need(dir, "cpu.rt_runtime_us") {
-			return nil, unavailable("linux.resources.cpu.realtimeRuntime", dir, "cpu.rt_runtime_us", "kernel built without CONFIG_RT_GROUP_SCHED")
+		if rt := first(nz(c.RealtimeRuntime), "realtimeRuntime", nz(c.RealtimePeriod), "realtimePeriod"); rt != "" && !need(dir, "cpu.rt_runtime_us") {
+			return nil, unavailable("linux.resources.cpu."+rt, dir, "cpu.rt_runtime_us", "kernel built without CONFIG_RT_GROUP_SCHED")
 		}
 		if c.Idle != nil && !need(dir, "cpu.idle") {
 			return nil, unavailable("linux.resources.cpu.idle", dir, "cpu.idle", "kernel older than 5.15")
@@ -191,7 +192,6 @@ func (m *Manager) check(r *specs.LinuxResources) (*setPlan, error) {
 	}
 	if dir, ok := exists("blkio"); ok {
 		b := r.BlockIO
-		p.weightFile, p.weightDeviceFile = "blkio.weight", "blkio.weight_device"
 		if need(dir, "blkio.bfq.weight") {
 			p.weightFile, p.weightDeviceFile = "blkio.bfq.weight", "blkio.bfq.weight_device"
 		}
@@ -253,7 +253,7 @@ func (m *Manager) checkMemory(mem *specs.LinuxMemory, dir string, need func(dir,
 		if err != nil {
 			return fmt.Errorf("linux.resources.memory.swap: %w", err)
 		}
-		if uint64(swap) < cur {
+		if pageDown(swap) < cur {
 			return invalid("linux.resources.memory.swap", "%d is below the current memory limit %d (swap is memory+swap, it must be >= limit)", swap, cur)
 		}
 	}
@@ -262,11 +262,18 @@ func (m *Manager) checkMemory(mem *specs.LinuxMemory, dir string, need func(dir,
 		if err != nil {
 			return fmt.Errorf("linux.resources.memory.limit: %w", err)
 		}
-		if uint64(limit) > cur {
+		if pageDown(limit) > cur {
 			return invalid("linux.resources.memory.limit", "%d is above the current memory+swap limit %d: set linux.resources.memory.swap too", limit, cur)
 		}
 	}
 	return nil
+}
+
+// pageDown rounds a byte limit down to whole pages, as the kernel does
+// when it stores one, so comparisons match what it will check.
+func pageDown(v int64) uint64 {
+	ps := uint64(os.Getpagesize())
+	return uint64(v) / ps * ps
 }
 
 func readUint(dir, file string) (uint64, error) {

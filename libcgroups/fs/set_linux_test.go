@@ -142,6 +142,10 @@ func TestSetWritesEveryControllerFileInOrder(t *testing.T) {
 		r:      specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr[int64](-1)}},
 		want:   []string{"memory/memory.memsw.limit_in_bytes=-1", "memory/memory.limit_in_bytes=-1"},
 	}, {
+		name: "memory limit and swap within one page are equal to the kernel",
+		r:    specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr[int64](100<<20 + 1), Swap: ptr[int64](100 << 20)}},
+		want: []string{"memory/memory.limit_in_bytes=104857601", "memory/memory.memsw.limit_in_bytes=104857600"},
+	}, {
 		name: "memory other fields",
 		r: specs.LinuxResources{Memory: &specs.LinuxMemory{Reservation: ptr[int64](1 << 20), Kernel: ptr[int64](2 << 20),
 			KernelTCP: ptr[int64](3 << 20), Swappiness: ptr[uint64](10), DisableOOMKiller: ptr(true), UseHierarchy: ptr(true)}},

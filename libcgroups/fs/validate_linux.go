@@ -135,7 +135,7 @@ func validateMemory(mem *specs.LinuxMemory) error {
 	}
 	// On v1 swap is memory+swap (memory.memsw.limit_in_bytes), which the
 	// kernel refuses to set below the memory limit.
-	if l, s := val(mem.Limit), val(mem.Swap); l > 0 && s > 0 && s < l {
+	if l, s := val(mem.Limit), val(mem.Swap); l > 0 && s > 0 && pageDown(s) < pageDown(l) {
 		errs = append(errs, invalid("linux.resources.memory.swap",
 			"%d is below memory.limit %d (swap is memory+swap, it must be >= limit)", s, l))
 	}
