@@ -18,9 +18,31 @@ import (
 // /proc/<pid>/cgroup expect it there, and it is the one tree that sees the
 // whole container when a controller moves between v1 and v2.
 type hybridManager struct {
-	v1 *fs.Manager
-	v2 *fs2.Manager
+	v1 v1Half
+	v2 v2Half
 }
+
+// v1Half is what the hybrid manager needs of the v1 manager (fs.Manager);
+// an interface so routing is unit-tested with fakes.
+type v1Half interface {
+	Manager
+	// Path is the directory of a v1 controller, "" if not mounted.
+	Path(controller string) string
+}
+
+// v2Half is what the hybrid manager needs of the cgroup2 manager
+// (fs2.Manager).
+type v2Half interface {
+	Manager
+	Dir() string
+	// Check validates resources as Set would, without writing limits.
+	Check(r *specs.LinuxResources) error
+}
+
+var (
+	_ v1Half = (*fs.Manager)(nil)
+	_ v2Half = (*fs2.Manager)(nil)
+)
 
 func (h *hybridManager) Apply(pid int) error {
 	if err := h.v1.Apply(pid); err != nil {
@@ -36,18 +58,24 @@ func (h *hybridManager) AddTask(pid int) error {
 	return h.v2.AddTask(pid)
 }
 
-// Set writes pids.max where the pids controller is: the v1 hierarchy if
-// mounted, else the cgroup2 tree.
+// Set routes each resource group to where the kernel has its controller:
+// the v1 hierarchy if mounted there, else the cgroup2 tree (on this kind of
+// host hugetlb, rdma or misc may be v2-only), see splitResources. Device
+// rules go to the v1 devices controller when it is mounted, else to the
+// cgroup2 eBPF program.
+//
+// The cgroup2 half is checked first (values, controllers, files), then the
+// v1 half is set (the v1 manager validates all of it before writing), then
+// the cgroup2 half: invalid input anywhere leaves every limit as it was.
 func (h *hybridManager) Set(r *specs.LinuxResources) error {
-	if r == nil {
-		return nil
+	v1r, v2r := splitResources(r, func(c string) bool { return h.v1.Path(c) != "" })
+	if err := h.v2.Check(v2r); err != nil {
+		return err
 	}
-	// Only controllers the cgroup2 tree offers get enabled there.
-	h.v2.EnableControllers(common.V2Controllers(r))
-	if h.v1.Path("pids") != "" {
-		return h.v1.Set(r)
+	if err := h.v1.Set(v1r); err != nil {
+		return err
 	}
-	return h.v2.Set(r)
+	return h.v2.Set(v2r)
 }
 
 // freezeV1 says whether the v1 freezer is used; without it the cgroup2

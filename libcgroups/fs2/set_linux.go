@@ -62,7 +62,24 @@ func (m *Manager) Set(r *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
+	m.warnIgnored(r)
 	return m.run(steps)
+}
+
+// Check does what Set does short of writing limits: it validates r,
+// enables the controllers r needs and checks that every file Set would
+// write exists. The hybrid manager checks the cgroup2 half this way before
+// the v1 half is written, so bad input fails with nothing applied.
+func (m *Manager) Check(r *specs.LinuxResources) error {
+	if r == nil {
+		return nil
+	}
+	if err := m.validate(r); err != nil {
+		return err
+	}
+	m.EnableControllers(common.V2Controllers(r))
+	_, err := m.plan(r)
+	return err
 }
 
 // SetPidsMax writes pids.max for an OCI pids.limit (see common.PidsMaxValue).
@@ -285,7 +302,6 @@ func (m *Manager) plan(r *specs.LinuxResources) ([]step, error) {
 		add(step{field: res + "unified[" + strconv.Quote(k) + "]", ctrl: c, file: k, value: r.Unified[k], lines: true})
 	}
 
-	m.warnIgnored(r)
 	return m.checkFiles(steps)
 }
 
