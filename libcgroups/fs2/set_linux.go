@@ -48,8 +48,8 @@ type step struct {
 // exist (a missing controller is an error naming it and the field, wrapping
 // common.ErrControllerUnavailable), and only then are the files written, in
 // runc's order: pids, memory, io, cpu, devices, cpuset, hugetlb, rdma,
-// unified. A write the kernel itself refuses (EINVAL, EBUSY) can still
-// leave the earlier ones applied.
+// unified. If the kernel refuses a write (EINVAL, EBUSY), the single-value
+// files this Set already wrote are restored (see run).
 func (m *Manager) Set(r *specs.LinuxResources) error {
 	if r == nil {
 		return nil
@@ -555,10 +555,41 @@ func (m *Manager) missing(field, ctrl, file string, err error) error {
 	return fmt.Errorf("set %s: %s: %w", field, p, err)
 }
 
-// run performs the steps in order.
-func (m *Manager) run(steps []step) error {
+// run performs the steps in order. If one fails (the kernel can refuse a
+// value no validation can predict, e.g. cpuset.cpus naming a CPU the
+// parent does not have), the single-value files already written are put
+// back as they were, in reverse order, so a failed update leaves the old
+// limits. Nested-keyed files (io.max, rdma.max, unified multi-line values)
+// and the device program are not rolled back.
+func (m *Manager) run(steps []step) (err error) {
+	var undo []step
+	saved := map[string]bool{}
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, u := range slices.Backward(undo) {
+			if rerr := common.WriteFile(m.dir, u.file, u.value); rerr != nil {
+				m.log.Warn("cgroup v2: cannot restore a limit after a failed update", slog.String("file", u.file), slog.Any("error", rerr))
+			} else {
+				m.log.Debug("cgroup v2: restored", slog.String("file", u.file), slog.String("value", u.value))
+			}
+		}
+	}()
+	save := func(s step) {
+		if s.action != nil || s.lines || saved[s.file] || s.file == "io.max" || s.file == "rdma.max" {
+			return
+		}
+		saved[s.file] = true
+		old, err := common.ReadFile(m.dir, s.file)
+		if old = strings.TrimSpace(old); err != nil || strings.Contains(old, "\n") {
+			return
+		}
+		undo = append(undo, step{file: s.file, value: old})
+	}
 	var retry []step
 	for _, s := range steps {
+		save(s)
 		err := m.do(s)
 		if err != nil && s.retryLast && errors.Is(err, unix.EINVAL) {
 			m.log.Debug("cgroup v2: write refused, retrying after the others", slog.String("file", s.file), slog.Any("error", err))

@@ -314,3 +314,23 @@ func TestSetEnablesControllersAResourceNeeds(t *testing.T) {
 	require.NoError(t, m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: p(int64(1000))}}))
 	require.Equal(t, "1000", fakecg.Read(t, filepath.Join(m.Dir(), "memory.max")))
 }
+
+// TestSetRestoresEarlierLimitsWhenTheKernelRefusesOne: a write that fails
+// after validation (here cpuset.cpus, made unwritable) puts back what the
+// same Set had already written.
+func TestSetRestoresEarlierLimitsWhenTheKernelRefusesOne(t *testing.T) {
+	m, dir, _ := leaf(t, allCtrls, allCtrls)
+	fakecg.Write(t, filepath.Join(dir, "cpu.max"), "30000 100000\n")
+	before := snapshot(t, dir)
+	require.NoError(t, os.Remove(filepath.Join(dir, "cpuset.cpus")))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "cpuset.cpus"), 0o755)) // open(O_WRONLY) fails: EISDIR
+	err := m.Set(&specs.LinuxResources{
+		Pids:   &specs.LinuxPids{Limit: p(int64(3))},
+		Memory: &specs.LinuxMemory{Limit: p(int64(5000)), Swap: p(int64(6000))},
+		CPU:    &specs.LinuxCPU{Quota: p(int64(-1)), Shares: p(uint64(4096)), Cpus: "1"},
+	})
+	require.ErrorContains(t, err, "set linux.resources.cpu.cpus: write 1 to "+filepath.Join(dir, "cpuset.cpus"))
+	after := snapshot(t, dir)
+	delete(before, "cpuset.cpus")
+	require.Equal(t, before, after, "pids.max, memory.*, cpu.* restored")
+}
