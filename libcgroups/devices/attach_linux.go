@@ -44,12 +44,13 @@ func Load(f *Filter) (*ebpf.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := ebpf.NewProgramWithOptions(&ebpf.ProgramSpec{
+	// On a verifier error, cilium/ebpf puts the verifier log in err.
+	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name:         "gocontainer_dev",
 		Type:         ebpf.CGroupDevice,
 		Instructions: insns,
 		License:      License,
-	}, ebpf.ProgramOptions{LogDisabled: false})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("load device cgroup program: %w", err)
 	}
@@ -96,12 +97,12 @@ func Attach(dir string, f *Filter, log *slog.Logger) error {
 	if len(old) == 1 {
 		ropts := opts
 		ropts.Anchor = link.ReplaceProgram(old[0])
-		if err := link.RawAttachProgram(ropts); err == nil {
+		err := link.RawAttachProgram(ropts)
+		if err == nil {
 			log.Debug("cgroup v2: device program replaced", slog.String("dir", dir), slog.Any("rules", f.Exceptions), slog.Bool("default_allow", f.DefaultAllow))
 			return nil
-		} else {
-			log.Debug("cgroup v2: replace of the device program refused, attaching then detaching", slog.String("dir", dir), slog.Any("error", err))
 		}
+		log.Debug("cgroup v2: replace of the device program refused, attaching then detaching", slog.String("dir", dir), slog.Any("error", err))
 	}
 	if err := link.RawAttachProgram(opts); err != nil {
 		return fmt.Errorf("attach device program to %s: %w", dir, err)

@@ -279,3 +279,46 @@ func TestNewFilterNormalizes(t *testing.T) {
 	}
 	require.Equal(t, []string{"b *:* m", "c *:* m", "c 1:3 rwm", "c 136:* rm"}, got)
 }
+
+// FuzzProgramMatchesFilter: for any rule list the filter accepts, the
+// assembled program decides every request as Filter.Allows does.
+func FuzzProgramMatchesFilter(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
+	f.Add([]byte{255, 3, 1, 3, 7, 2, 1, 0xff, 7, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		types := []string{"a", "b", "c", ""}
+		nums := []*int64{nil, i64(-1), i64(0), i64(1), i64(3), i64(136)}
+		var rules []specs.LinuxDeviceCgroup
+		for len(data) >= 4 && len(rules) < 12 {
+			b := data[:4]
+			data = data[4:]
+			rules = append(rules, specs.LinuxDeviceCgroup{
+				Allow:  b[0]&1 == 1,
+				Type:   types[int(b[0]>>1)%len(types)],
+				Major:  nums[int(b[1])%len(nums)],
+				Minor:  nums[int(b[2])%len(nums)],
+				Access: Access(b[3] & 7).String(),
+			})
+		}
+		flt, err := NewFilter(rules)
+		if err != nil {
+			return // holes in wildcards are refused; nothing to run
+		}
+		insns, err := flt.Program()
+		require.NoError(t, err)
+		for _, typ := range []Type{Block, Char} {
+			for _, major := range []uint32{0, 1, 3, 136, 1 << 31} {
+				for _, minor := range []uint32{0, 1, 3, 136} {
+					for acc := Access(1); acc <= All; acc++ {
+						r := req{t: typ, major: major, minor: minor, acc: acc}
+						want := uint32(0)
+						if flt.Allows(typ, major, minor, acc) {
+							want = 1
+						}
+						require.Equal(t, want, runInterp(t, insns, r.ctx()), "%v with rules %+v", r, rules)
+					}
+				}
+			}
+		}
+	})
+}
