@@ -344,8 +344,9 @@ func (m *Manager) planMemory(mem *specs.LinuxMemory) ([]step, error) {
 		// for "no swap" or "unlimited swap" is then fine (runc).
 		v := numOrMax(swap)
 		steps = append(steps, step{field: res + "swap", ctrl: "memory", file: "memory.swap.max", value: v, optional: swap == -1 || swap == 0})
-	} else if mem.Swap == nil && limit == -1 {
-		// runc: an unlimited memory with swap unset is unlimited swap.
+	} else if limit == -1 {
+		// runc: an unlimited memory with swap unset (nil or 0) is
+		// unlimited swap.
 		steps = append(steps, step{field: res + "swap", ctrl: "memory", file: "memory.swap.max", value: "max", optional: true})
 	}
 	if limit != 0 {

@@ -187,6 +187,7 @@ func TestSetMemorySwap(t *testing.T) {
 		{"swap equal to limit: no swap", "max", specs.LinuxMemory{Limit: p(int64(1000)), Swap: p(int64(1000))}, []string{"memory.swap.max=0", "memory.max=1000"}},
 		{"swap -1 unlimited", "max", specs.LinuxMemory{Limit: p(int64(1000)), Swap: p(int64(-1))}, []string{"memory.swap.max=max", "memory.max=1000"}},
 		{"limit -1, swap unset: both unlimited", "1000", specs.LinuxMemory{Limit: p(int64(-1))}, []string{"memory.swap.max=max", "memory.max=max"}},
+		{"limit -1, swap 0: both unlimited", "1000", specs.LinuxMemory{Limit: p(int64(-1)), Swap: p(int64(0))}, []string{"memory.swap.max=max", "memory.max=max"}},
 		{"limit only leaves swap", "max", specs.LinuxMemory{Limit: p(int64(1000))}, []string{"memory.max=1000"}},
 		{"swap-only update uses the limit in force", "1000", specs.LinuxMemory{Swap: p(int64(5000))}, []string{"memory.swap.max=4000"}},
 		{"swap-only update under unlimited memory", "max", specs.LinuxMemory{Swap: p(int64(5000))}, []string{"memory.swap.max=5000"}},
