@@ -31,7 +31,7 @@ func New(cfg Config) (Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	host := cfg.Host.WithDefaults()
+	host := cfg.Host.CachingProcSelf()
 	setup, err := host.DetectSetup()
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func Load(cfg Config, paths map[string]string) (Manager, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("load cgroup manager: no saved cgroup paths: %w", ErrInvalidPath)
 	}
-	host := cfg.Host.WithDefaults()
+	host := cfg.Host.CachingProcSelf()
 	setup, err := host.DetectSetup()
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -54,6 +55,35 @@ func (h Host) WithDefaults() Host {
 	}
 	if h.Mkdir == nil {
 		h.Mkdir = os.Mkdir
+	}
+	return h
+}
+
+// CachingProcSelf returns h (with defaults) whose ReadProcSelf reads each
+// file once and then returns the same bytes. A manager is built from
+// /proc/self/cgroup and /proc/self/mountinfo, which New and Load each
+// consult several times (hierarchies, own cgroup, the cgroup2 mount root);
+// on a host with a few hundred mounts every read and parse costs a
+// short-lived runtime command a noticeable share of its run. The cache
+// lives as long as the manager: cgroup hierarchies are not remounted
+// under a running container.
+func (h Host) CachingProcSelf() Host {
+	h = h.WithDefaults()
+	read := h.ReadProcSelf
+	var mu sync.Mutex
+	cache := map[string][]byte{}
+	h.ReadProcSelf = func(name string) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if b, ok := cache[name]; ok {
+			return b, nil
+		}
+		b, err := read(name)
+		if err != nil {
+			return nil, err
+		}
+		cache[name] = b
+		return b, nil
 	}
 	return h
 }

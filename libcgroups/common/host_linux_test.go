@@ -182,3 +182,24 @@ func TestReadAllPidsIsRecursive(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int{1}, pids)
 }
+
+func TestCachingProcSelfReadsEachFileOnce(t *testing.T) {
+	reads := map[string]int{}
+	h := common.Host{ReadProcSelf: func(name string) ([]byte, error) {
+		reads[name]++
+		if name == "missing" {
+			return nil, os.ErrNotExist
+		}
+		return []byte(name + " data"), nil
+	}}.CachingProcSelf()
+	for range 3 {
+		b, err := h.ReadProcSelf("mountinfo")
+		require.NoError(t, err)
+		require.Equal(t, "mountinfo data", string(b))
+		_, err = h.ReadProcSelf("missing")
+		require.ErrorIs(t, err, os.ErrNotExist)
+	}
+	_, err := h.ReadProcSelf("cgroup")
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"mountinfo": 1, "cgroup": 1, "missing": 3}, reads, "errors are not cached")
+}
