@@ -252,8 +252,8 @@ func (c *create) run(ctx context.Context) error {
 	if err := c.cgroup.Apply(stage0); err != nil {
 		return fmt.Errorf("cgroup: %w", err)
 	}
-	if spec.Linux != nil && spec.Linux.Resources != nil {
-		if err := c.cgroup.Set(spec.Linux.Resources); err != nil {
+	if r := cgroupResources(spec); r != nil {
+		if err := c.cgroup.Set(r); err != nil {
 			return fmt.Errorf("cgroup: %w", err)
 		}
 	}
