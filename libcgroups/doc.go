@@ -12,10 +12,14 @@
 // Paths returns where the cgroup is; save it and rebuild the manager with
 // Load in later commands, which may run from another cgroup.
 //
-// Resource limits: this version applies linux.resources.pids; the other
-// resource groups are accepted, logged as not applied, and implemented by
-// the resources work. The systemd driver is not implemented yet
-// (ErrSystemdUnsupported).
+// Resource limits: Set applies every linux.resources group the host can
+// enforce, with runc's semantics, after validating the whole request (an
+// invalid value changes nothing). v1 writes the controller files; v2 writes
+// the cgroup2 files and enforces device rules with an eBPF program (package
+// devices); on a hybrid host each group goes to the hierarchy that has its
+// controller. A group whose controller the host lacks is an error naming
+// the controller and the field (ErrControllerUnavailable). The systemd
+// driver is not implemented yet (ErrSystemdUnsupported).
 //
 // Package cgroupstest provides a recording fake Manager for callers' tests.
 package libcgroups

@@ -19,7 +19,7 @@ type Manager interface {
 	// AddTask moves pid into the existing cgroup (exec); ErrNotExist if gone.
 	AddTask(pid int) error
 	// Set applies resource limits. A nil r is a no-op; unset fields are
-	// left alone. This version writes pids only (see package doc).
+	// left alone; the whole request is validated before the first write.
 	Set(r *specs.LinuxResources) error
 	// Freeze freezes (Frozen) or thaws (Thawed) every process in the
 	// cgroup and returns once the kernel reports the new state.

@@ -150,7 +150,6 @@ func TestV2ControllersNeededByResources(t *testing.T) {
 	}
 	require.Equal(t, []string{"cpu", "hugetlb", "memory", "pids"}, V2Controllers(r))
 	require.Nil(t, V2Controllers(nil))
-	require.Equal(t, []string{"cpu", "hugepageLimits", "unified"}, NotYetApplied(r))
 }
 
 // FuzzCleanPath checks the invariants callers rely on: a cleaned path never

@@ -58,32 +58,6 @@ func PidsLimit(r *specs.LinuxResources) (int64, bool) {
 	return *r.Pids.Limit, true
 }
 
-// NotYetApplied lists the resource groups set in r that this version of the
-// managers does not write yet (everything except pids). Managers log them
-// rather than fail, so a config that sets them still runs; the resources
-// work (cpu, memory, io/blkio, hugetlb, devices, network, rdma, unified)
-// replaces this list with real writes.
-func NotYetApplied(r *specs.LinuxResources) []string {
-	if r == nil {
-		return nil
-	}
-	var out []string
-	add := func(set bool, name string) {
-		if set {
-			out = append(out, name)
-		}
-	}
-	add(len(r.Devices) > 0, "devices")
-	add(r.Memory != nil, "memory")
-	add(r.CPU != nil, "cpu")
-	add(r.BlockIO != nil, "blockIO")
-	add(len(r.HugepageLimits) > 0, "hugepageLimits")
-	add(r.Network != nil, "network")
-	add(len(r.Rdma) > 0, "rdma")
-	add(len(r.Unified) > 0, "unified")
-	return out
-}
-
 // V2Controllers returns the cgroup v2 controllers that must be enabled in
 // the ancestors' cgroup.subtree_control for r to be applicable.
 func V2Controllers(r *specs.LinuxResources) []string {
