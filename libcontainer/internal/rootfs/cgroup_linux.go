@@ -94,9 +94,9 @@ type hierarchy struct {
 }
 
 func (st *setup) hostHierarchies() ([]hierarchy, error) {
-	mounts, err := st.s.MountInfo()
+	mounts, err := st.hostMounts()
 	if err != nil {
-		return nil, fmt.Errorf("read mountinfo: %w", err)
+		return nil, err
 	}
 	var out []hierarchy
 	for _, m := range mounts {

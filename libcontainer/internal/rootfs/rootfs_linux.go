@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -98,6 +99,23 @@ type setup struct {
 	// pathTargets makes Finalize name mount targets by path because the
 	// container has no procfs for /proc/thread-self/fd magic links.
 	pathTargets bool
+	// hostMountInfo caches the first mountinfo read (see hostMounts).
+	hostMountInfo []*mountinfo.Info
+}
+
+// hostMounts returns the host's mount table as it was when first asked,
+// before the container's own mounts: what the rootfs parent and cgroup
+// hierarchy lookups need. The table holds hundreds of lines on a busy
+// host; reading and parsing it once saves the init a parse per lookup.
+func (st *setup) hostMounts() ([]*mountinfo.Info, error) {
+	if st.hostMountInfo == nil {
+		mounts, err := st.s.MountInfo()
+		if err != nil {
+			return nil, fmt.Errorf("read mountinfo: %w", err)
+		}
+		st.hostMountInfo = mounts
+	}
+	return st.hostMountInfo, nil
 }
 
 func newSetup(s Syscall, o Options) (*setup, error) {
@@ -183,9 +201,9 @@ func (st *setup) prepareRoot() error {
 }
 
 func (st *setup) rootfsParentMountPrivate() error {
-	mounts, err := st.s.MountInfo()
+	mounts, err := st.hostMounts()
 	if err != nil {
-		return fmt.Errorf("read mountinfo: %w", err)
+		return err
 	}
 	var parent string
 	var shared bool
