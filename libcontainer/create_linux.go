@@ -256,6 +256,8 @@ func (c *create) run(ctx context.Context) error {
 		if err := c.cgroup.Set(r); err != nil {
 			return fmt.Errorf("cgroup: %w", err)
 		}
+		// What update merges onto; saved with the rest once the init is ready.
+		c.state.Resources = r
 	}
 
 	if err := c.bootstrap(parent, stage0); err != nil {

@@ -57,6 +57,12 @@ type State struct {
 	UseSystemd  bool              `json:"use_systemd,omitempty"`
 	Rootless    bool              `json:"rootless,omitempty"`
 
+	// Resources are the container cgroup's effective limits: the spec's
+	// linux.resources (with the device rules create added) as set at
+	// create, then each update merged over them. Update merges onto this
+	// copy, never onto a re-read config.json, which may have changed.
+	Resources *specs.LinuxResources `json:"resources,omitempty"`
+
 	// NamespacePaths maps each namespace type of the container to the
 	// path that joins it (for exec).
 	NamespacePaths map[specs.LinuxNamespaceType]string `json:"namespace_paths,omitempty"`
