@@ -23,8 +23,8 @@ func cgroupResources(spec *specs.Spec) *specs.LinuxResources {
 
 // cgroupDeviceRules is the device cgroup rule list of a new container, in
 // runc's order: linux.resources.devices as written, then an allow rule
-// for each device linux.devices creates (the container must be able to
-// use the devices it is given), then the rules every container gets: mknod
+// for each block or character device linux.devices creates (the
+// container must be able to use the devices it is given), then the rules every container gets: mknod
 // of any device, the runtime-spec default devices, /dev/console,
 // /dev/ptmx and /dev/pts/*. Both cgroup drivers start from deny-all, so a
 // spec without device rules gets exactly these.
@@ -34,11 +34,13 @@ func cgroupDeviceRules(l *specs.Linux) []specs.LinuxDeviceCgroup {
 		rules = append(rules, l.Resources.Devices...)
 	}
 	for _, d := range l.Devices {
-		typ := d.Type
-		if typ == "u" {
-			typ = "c" // unbuffered character device: a char device to the kernel
+		switch d.Type {
+		case "b", "c":
+			rules = append(rules, allowDevice(d.Type, d.Major, d.Minor))
+		case "u": // unbuffered character device: a char device to the kernel
+			rules = append(rules, allowDevice("c", d.Major, d.Minor))
 		}
-		rules = append(rules, allowDevice(typ, d.Major, d.Minor))
+		// A FIFO ("p") is no device to the device controller.
 	}
 	rules = append(rules,
 		allowDevice("c", -1, -1, "m"),
