@@ -127,9 +127,24 @@ func (h *hybridManager) OOMKillCount() (uint64, error) {
 	return h.v2.OOMKillCount()
 }
 
+// Stats reads each controller where the kernel has it: the v1 hierarchy
+// if mounted, else the cgroup2 tree (hugetlb on this kind of host). PSI
+// exists only in cgroup2; the container's processes are there too, so its
+// pressure files are reported.
 func (h *hybridManager) Stats() (*Stats, error) {
-	if h.v1.Path("pids") != "" {
-		return h.v1.Stats()
+	st, err := h.v1.Stats()
+	if err != nil {
+		return nil, err
 	}
-	return h.v2.Stats()
+	if !h.v2.Exists() {
+		// A container created before the cgroup2 tree was used, or a
+		// v2 tree without a directory for it: v1 has it all.
+		return st, nil
+	}
+	st2, err := h.v2.Stats()
+	if err != nil {
+		return nil, err
+	}
+	common.MergeStats(st, st2, func(c string) bool { return h.v1.Path(c) != "" })
+	return st, nil
 }

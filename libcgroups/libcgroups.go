@@ -94,10 +94,20 @@ const (
 	Unified = common.Unified
 )
 
-// Stats is resource usage; PidsStats its pids part.
+// Stats is resource usage; the other types are its parts.
 type (
-	Stats     = common.Stats
-	PidsStats = common.PidsStats
+	Stats         = common.Stats
+	PidsStats     = common.PidsStats
+	CPUStats      = common.CPUStats
+	CPUUsage      = common.CPUUsage
+	CPUThrottling = common.CPUThrottling
+	MemoryStats   = common.MemoryStats
+	MemoryEntry   = common.MemoryEntry
+	BlkioStats    = common.BlkioStats
+	BlkioEntry    = common.BlkioEntry
+	HugetlbStats  = common.HugetlbStats
+	PSIStats      = common.PSIStats
+	PSIData       = common.PSIData
 )
 
 // DefaultRoot is where cgroups are mounted unless Config.Root says otherwise.

@@ -39,11 +39,15 @@ func (s Setup) String() string {
 	return "unknown"
 }
 
-// Stats holds resource usage of a cgroup. Only the pids controller is
-// reported so far; fields for the other controllers are added as they are
-// implemented (adding fields keeps callers source compatible).
+// Stats holds resource usage of a cgroup, the same struct on cgroup v1, v2
+// and hybrid hosts (see stats.go for the parts). A controller the host does
+// not have leaves its part zero; Hugetlb is keyed by page size ("2MB").
 type Stats struct {
-	Pids PidsStats `json:"pids"`
+	CPU     CPUStats                `json:"cpu"`
+	Memory  MemoryStats             `json:"memory"`
+	Pids    PidsStats               `json:"pids"`
+	Blkio   BlkioStats              `json:"blkio"`
+	Hugetlb map[string]HugetlbStats `json:"hugetlb,omitempty"`
 }
 
 // PidsStats is the pids controller's usage. Limit 0 means "no limit" (the

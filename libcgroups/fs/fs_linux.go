@@ -511,17 +511,6 @@ func (m *Manager) OOMKillCount() (uint64, error) {
 	return kv["oom_kill"], nil
 }
 
-// Stats reports resource usage; for now the pids controller only.
-func (m *Manager) Stats() (*common.Stats, error) {
-	st := &common.Stats{}
-	if dir, ok := m.paths["pids"]; ok {
-		if err := common.ReadPidsStats(dir, &st.Pids); err != nil {
-			return nil, err
-		}
-	}
-	return st, nil
-}
-
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -378,22 +378,3 @@ func (m *Manager) OOMKillCount() (uint64, error) {
 	}
 	return kv["oom_kill"], nil
 }
-
-// Stats reports resource usage; for now the pids controller only. Without
-// the pids controller the count of cgroup.procs is reported, with no limit.
-func (m *Manager) Stats() (*common.Stats, error) {
-	st := &common.Stats{}
-	err := common.ReadPidsStats(m.dir, &st.Pids)
-	if errors.Is(err, os.ErrNotExist) {
-		pids, perr := m.Pids()
-		if perr != nil {
-			return nil, perr
-		}
-		st.Pids = common.PidsStats{Current: uint64(len(pids))}
-		return st, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return st, nil
-}
