@@ -44,7 +44,8 @@ type Manager interface {
 	Exists() bool
 	// OOMKillCount is how many processes the OOM killer killed in the cgroup.
 	OOMKillCount() (uint64, error)
-	// Stats reports resource usage (pids so far).
+	// Stats reports resource usage of every controller the host has
+	// (cpu, memory, pids, blkio/io, hugetlb, PSI on cgroup2, OOM kills).
 	Stats() (*Stats, error)
 }
 

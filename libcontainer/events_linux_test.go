@@ -10,15 +10,24 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gocontainer/gocontainer/libcgroups"
+	"github.com/gocontainer/gocontainer/libcgroups/cgroupstest"
 )
 
-// writeEvents rewrites a fake cgroup v2 events file as the kernel would
-// (a modification inotify reports).
+// writeEvents rewrites a fake cgroup v2 events file as the kernel would:
+// one in-place write of content as long as the old one (a modification
+// inotify reports), so the watcher never reads a truncated file, which a
+// kernel file never is.
 func writeEvents(t *testing.T, dir, file, content string) {
 	t.Helper()
-	f, err := os.OpenFile(filepath.Join(dir, file), os.O_WRONLY|os.O_TRUNC, 0)
+	p := filepath.Join(dir, file)
+	old, err := os.ReadFile(p)
 	require.NoError(t, err)
-	_, err = f.WriteString(content)
+	require.Len(t, content, len(old), "fake events must keep their length")
+	f, err := os.OpenFile(p, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte(content), 0)
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 }
@@ -96,4 +105,36 @@ func TestExitedClosesWhenInitExits(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotRunning, "a reaped init")
 	_, err = (&Container{state: &State{ID: "x", InitPid: os.Getpid(), InitStart: 1}, logger: c.logger}).Exited(context.Background())
 	require.ErrorIs(t, err, ErrNotRunning, "a pid whose start time does not match is someone else's")
+}
+
+func TestStatsGoesThroughTheCgroupManager(t *testing.T) {
+	st, err := readProcStat(os.Getpid())
+	require.NoError(t, err)
+	fake := cgroupstest.New("/fake/ctr")
+	require.NoError(t, fake.Apply(os.Getpid()))
+	fake.OOMKills = 2
+	fake.Usage.Memory.Usage.Usage = 4096
+	c := &Container{
+		dir:    t.TempDir(),
+		state:  &State{ID: "s", InitPid: os.Getpid(), InitStart: st.start, InitReady: true},
+		logger: slog.New(slog.DiscardHandler),
+		cg:     fake,
+	}
+	require.Equal(t, StatusRunning, c.Status())
+	got, err := c.Stats()
+	require.NoError(t, err)
+	require.EqualValues(t, 4096, got.Memory.Usage.Usage)
+	require.EqualValues(t, 2, got.Memory.OOMKill)
+	require.EqualValues(t, 1, got.Pids.Current)
+
+	fake.Errors = map[string]error{"Stats": libcgroups.ErrNotExist}
+	_, err = c.Stats()
+	require.ErrorIs(t, err, libcgroups.ErrNotExist)
+	require.ErrorContains(t, err, `container "s" stats`)
+
+	c.state.InitPid = 0
+	_, err = c.Stats()
+	require.ErrorIs(t, err, ErrNotRunning)
+	_, err = c.OOMEvents(context.Background())
+	require.ErrorIs(t, err, ErrNotRunning)
 }

@@ -39,8 +39,11 @@ type Manager struct {
 
 	// CgroupPaths is returned by Paths.
 	CgroupPaths map[string]string
-	// OOMKills is returned by OOMKillCount.
+	// OOMKills is returned by OOMKillCount, and as Memory.OOMKill by Stats.
 	OOMKills uint64
+	// Usage is what Stats returns (a shallow copy), with Pids filled from the
+	// fake's processes and pids limit and Memory.OOMKill from OOMKills.
+	Usage libcgroups.Stats
 	// Errors makes a method return an error, by method name.
 	Errors map[string]error
 }
@@ -215,11 +218,13 @@ func (m *Manager) Stats() (*libcgroups.Stats, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	st := &libcgroups.Stats{Pids: libcgroups.PidsStats{Current: uint64(len(m.pids))}}
+	st := m.Usage
+	st.Pids = libcgroups.PidsStats{Current: uint64(len(m.pids))}
+	st.Memory.OOMKill = m.OOMKills
 	if limit, ok := pidsLimit(m.resources); ok && limit > 0 {
 		st.Pids.Limit = uint64(limit)
 	}
-	return st, nil
+	return &st, nil
 }
 
 func pidsLimit(r *specs.LinuxResources) (int64, bool) {
