@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -73,6 +74,10 @@ func (c *Container) Exited(ctx context.Context) (<-chan struct{}, error) {
 		return nil, fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
 	}
 	pfd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ENOSYS) {
+		// Kernels before 5.3 have no pidfd: poll the process instead.
+		return c.exitedPoll(ctx)
+	}
 	if err != nil {
 		if errors.Is(err, unix.ESRCH) {
 			return nil, fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
@@ -102,6 +107,32 @@ func (c *Container) Exited(ctx context.Context) (<-chan struct{}, error) {
 	}()
 	return ch, nil
 }
+
+// exitedPoll is Exited without pidfd: the init's pid and start time are
+// checked every exitPollInterval.
+func (c *Container) exitedPoll(ctx context.Context) (<-chan struct{}, error) {
+	pid, start := c.state.InitPid, c.state.InitStart
+	if !alive(pid, start) {
+		return nil, fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+	}
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		t := time.NewTicker(exitPollInterval)
+		defer t.Stop()
+		for alive(pid, start) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return ch, nil
+}
+
+// exitPollInterval is how often exitedPoll looks at the init.
+const exitPollInterval = 100 * time.Millisecond
 
 func oomEventsV1(ctx context.Context, dir string, log *slog.Logger) (<-chan struct{}, error) {
 	ocPath := filepath.Join(dir, "memory.oom_control")

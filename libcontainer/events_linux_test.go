@@ -138,3 +138,23 @@ func TestStatsGoesThroughTheCgroupManager(t *testing.T) {
 	_, err = c.OOMEvents(context.Background())
 	require.ErrorIs(t, err, ErrNotRunning)
 }
+
+func TestExitedPollFallback(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	require.NoError(t, cmd.Start())
+	st, err := readProcStat(cmd.Process.Pid)
+	require.NoError(t, err)
+	c := &Container{state: &State{ID: "x", InitPid: cmd.Process.Pid, InitStart: st.start}, logger: slog.New(slog.DiscardHandler)}
+	ch, err := c.exitedPoll(context.Background())
+	require.NoError(t, err)
+	select {
+	case <-ch:
+		t.Fatal("closed while the process runs")
+	case <-time.After(3 * exitPollInterval):
+	}
+	require.NoError(t, cmd.Process.Kill())
+	recv(t, ch)
+	_ = cmd.Wait()
+	_, err = c.exitedPoll(context.Background())
+	require.ErrorIs(t, err, ErrNotRunning)
+}
