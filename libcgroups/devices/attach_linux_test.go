@@ -84,20 +84,37 @@ func (p *prober) open(t *testing.T) string {
 	}
 }
 
-func attachedCount(t *testing.T, dir string) int {
+// attachedIDs returns the IDs of the device programs attached to dir, as
+// cilium/ebpf's query sees them, after checking that the package's own
+// raw query sees the same.
+func attachedIDs(t *testing.T, dir string) []ebpf.ProgramID {
 	t.Helper()
 	fd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	require.NoError(t, err)
 	defer unix.Close(fd)
 	q, err := link.QueryPrograms(link.QueryOptions{Target: fd, Attach: ebpf.AttachCGroupDevice})
 	require.NoError(t, err)
-	return len(q.Programs)
+	var want []ebpf.ProgramID
+	for _, p := range q.Programs {
+		want = append(want, p.ID)
+	}
+	for _, n := range []int{0, 1, 8} { // also too small: the query must grow
+		raw, err := queryPrograms(fd, n)
+		require.NoError(t, err)
+		var got []ebpf.ProgramID
+		for _, id := range raw {
+			got = append(got, ebpf.ProgramID(id))
+		}
+		require.Equal(t, want, got, "raw BPF_PROG_QUERY (room for %d) vs cilium/ebpf", n)
+	}
+	return want
 }
 
 func TestAttachDeniesAndAllowsDevNullInRealCgroup(t *testing.T) {
 	dir := ownCgroup2(t)
 	p := startProber(t, dir)
 	require.Equal(t, "allowed", p.open(t), "no program attached yet")
+	require.Empty(t, attachedIDs(t, dir))
 
 	denyNull := []specs.LinuxDeviceCgroup{deny("a", nil, nil, "rwm"), allow("c", i64(1), i64(5), "rwm")}
 	err := Apply(dir, denyNull, nil)
@@ -106,17 +123,21 @@ func TestAttachDeniesAndAllowsDevNullInRealCgroup(t *testing.T) {
 	}
 	require.NoError(t, err)
 	require.Equal(t, "denied", p.open(t), "rules allow only /dev/zero")
-	require.Equal(t, 1, attachedCount(t, dir))
+	ids := attachedIDs(t, dir)
+	require.Len(t, ids, 1)
 
-	// Replacing: allowing /dev/null takes effect and leaves one program.
+	// Replacing: allowing /dev/null takes effect and leaves one program,
+	// a new one.
 	require.NoError(t, Apply(dir, append(denyNull, allow("c", i64(1), i64(3), "rw")), nil))
 	require.Equal(t, "allowed", p.open(t))
-	require.Equal(t, 1, attachedCount(t, dir), "the old program was replaced, not stacked")
+	ids2 := attachedIDs(t, dir)
+	require.Len(t, ids2, 1, "the old program was replaced, not stacked")
+	require.NotEqual(t, ids, ids2)
 
 	// Read only is not enough for an O_RDWR open.
 	require.NoError(t, Apply(dir, append(denyNull, allow("c", i64(1), i64(3), "r")), nil))
 	require.Equal(t, "denied", p.open(t))
-	require.Equal(t, 1, attachedCount(t, dir))
+	require.Len(t, attachedIDs(t, dir), 1)
 }
 
 func TestAttachDetachesSeveralOldPrograms(t *testing.T) {
@@ -124,9 +145,12 @@ func TestAttachDetachesSeveralOldPrograms(t *testing.T) {
 	fd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	require.NoError(t, err)
 	defer unix.Close(fd)
-	// Two programs attached by someone else (allow-all each).
+	// Two programs attached by someone else (allow-all each), through
+	// cilium/ebpf.
+	insns, err := refProgram(&Filter{DefaultAllow: true})
+	require.NoError(t, err)
 	for range 2 {
-		prog, err := Load(&Filter{DefaultAllow: true})
+		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.CGroupDevice, Instructions: insns, License: License})
 		if errors.Is(err, unix.EPERM) {
 			t.Skipf("BPF not permitted here: %v", err)
 		}
@@ -134,9 +158,39 @@ func TestAttachDetachesSeveralOldPrograms(t *testing.T) {
 		require.NoError(t, link.RawAttachProgram(link.RawAttachProgramOptions{Target: fd, Program: prog, Attach: ebpf.AttachCGroupDevice, Flags: unix.BPF_F_ALLOW_MULTI}))
 		prog.Close()
 	}
-	require.Equal(t, 2, attachedCount(t, dir))
+	old := attachedIDs(t, dir)
+	require.Len(t, old, 2)
+
+	// attached opens them close-on-exec.
+	progs, err := attached(fd)
+	require.NoError(t, err)
+	require.Len(t, progs, 2)
+	for _, p := range progs {
+		requireCloexec(t, p.FD())
+		require.NoError(t, p.Close())
+	}
+
 	p := startProber(t, dir)
+	require.Equal(t, "allowed", p.open(t))
 	require.NoError(t, Apply(dir, []specs.LinuxDeviceCgroup{deny("a", nil, nil, "rwm")}, nil))
-	require.Equal(t, 1, attachedCount(t, dir))
+	now := attachedIDs(t, dir)
+	require.Len(t, now, 1)
+	require.NotContains(t, old, now[0])
 	require.Equal(t, "denied", p.open(t))
+}
+
+func TestAttachErrors(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to load a BPF program")
+	}
+	err := Attach("/nonexistent-gocontainer-dir", &Filter{}, nil)
+	if errors.Is(err, unix.EPERM) {
+		t.Skipf("BPF not permitted here: %v", err)
+	}
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.ErrorContains(t, err, "attach device program: open /nonexistent-gocontainer-dir: no such file or directory")
+
+	// A directory that is not a cgroup2 one: the query names the step.
+	err = Attach(t.TempDir(), &Filter{}, nil)
+	require.ErrorContains(t, err, "query attached programs: bpf BPF_PROG_QUERY: ")
 }

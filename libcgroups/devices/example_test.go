@@ -29,8 +29,8 @@ func ExampleNewFilter() {
 	}
 	fmt.Println("/dev/null rw:", f.Allows(devices.Char, 1, 3, devices.Read|devices.Write))
 	fmt.Println("/dev/sda r:", f.Allows(devices.Block, 8, 0, devices.Read))
-	insns, _ := f.Program()
-	fmt.Println("instructions:", len(insns))
+	prog, _ := f.Program()
+	fmt.Println("instructions:", len(prog)/devices.InsnSize)
 	// Output:
 	// default allow: false
 	// allow c *:* m

@@ -118,24 +118,21 @@ var ruleTable = []struct {
 	}},
 }
 
-// runInterp executes the instructions the way the kernel does, for the
-// instructions Program emits. It lets the rule table run without root.
+// runInterp executes raw instructions (decoded by cilium/ebpf/asm) the way
+// the kernel does, for the instructions Program emits. It lets the rule
+// table run without root.
 func runInterp(t *testing.T, insns asm.Instructions, ctx []byte) uint32 {
 	t.Helper()
-	labels := map[string]int{}
-	for i, ins := range insns {
-		if s := ins.Symbol(); s != "" {
-			labels[s] = i
-		}
-	}
 	var reg [11]uint64
 	for pc, steps := 0, 0; steps < 10000; steps++ {
 		require.Less(t, pc, len(insns), "fell off the program")
+		require.GreaterOrEqual(t, pc, 0, "jumped before the program")
 		ins := insns[pc]
 		pc++
 		op := ins.OpCode
 		switch {
 		case op.Class() == asm.LdXClass:
+			require.Equal(t, asm.Word, op.Size(), "interpreter: only word loads: %v", ins)
 			off := int(ins.Offset)
 			reg[ins.Dst] = uint64(binary.NativeEndian.Uint32(ctx[off : off+4]))
 		case op.Class() == asm.ALUClass:
@@ -169,9 +166,7 @@ func runInterp(t *testing.T, insns asm.Instructions, ctx []byte) uint32 {
 				t.Fatalf("interpreter: unexpected jump %v", ins)
 			}
 			if taken {
-				target, ok := labels[ins.Reference()]
-				require.True(t, ok, "jump to unknown label %q", ins.Reference())
-				pc = target
+				pc += int(ins.Offset) // relative to the next instruction
 			}
 		default:
 			t.Fatalf("interpreter: unexpected instruction %v", ins)
@@ -212,8 +207,10 @@ func TestProgramAgainstRuleTable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := NewFilter(tc.rules)
 			require.NoError(t, err)
-			insns, err := f.Program()
+			prog, err := f.Program()
 			require.NoError(t, err)
+			requireSameAsOracle(t, f, prog)
+			insns := mustDecode(t, prog)
 			kernel := kernelRunner(t, insns)
 			for _, r := range tc.reqs {
 				want := uint32(0)
@@ -241,10 +238,65 @@ func TestProgramLoadsAsCgroupDevice(t *testing.T) {
 		t.Skipf("BPF not permitted here: %v", err)
 	}
 	require.NoError(t, err, "the verifier must accept the program as BPF_PROG_TYPE_CGROUP_DEVICE")
-	info, err := p.Info()
+	requireCloexec(t, p.FD())
+
+	// Ask the kernel, through cilium/ebpf, what it loaded.
+	dup, err := unix.FcntlInt(uintptr(p.FD()), unix.F_DUPFD_CLOEXEC, 0)
+	require.NoError(t, err)
+	cp, err := ebpf.NewProgramFromFD(dup)
+	require.NoError(t, err)
+	defer cp.Close()
+	info, err := cp.Info()
 	require.NoError(t, err)
 	require.Equal(t, ebpf.CGroupDevice, info.Type)
+	require.Equal(t, progName, info.Name)
+	ref := mustDecode(t, refBytes(t, f)) // jumps resolved, as loaded
+	same, err := ref.HasTag(info.Tag, hostOrder)
+	require.NoError(t, err)
+	require.True(t, same, "the kernel's tag of the loaded program is the tag of cilium's instructions")
+
 	require.NoError(t, p.Close())
+	require.Equal(t, -1, p.FD())
+	require.NoError(t, p.Close(), "closing twice is harmless")
+}
+
+func requireCloexec(t *testing.T, fd int) {
+	t.Helper()
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	require.NoError(t, err)
+	require.NotZero(t, flags&unix.FD_CLOEXEC, "fd %d must be close-on-exec", fd)
+}
+
+// A program the verifier refuses (R0 is never set) gives an error with
+// the errno and the verifier's reason from the retried, logged load.
+func TestLoadRefusedShowsVerifierLog(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (CAP_BPF) to load a BPF program")
+	}
+	var a assembler
+	a.exit()
+	insns, err := a.encode()
+	require.NoError(t, err)
+	_, err = loadProgram(unix.BPF_PROG_TYPE_CGROUP_DEVICE, 0, "bad", insns)
+	if errors.Is(err, unix.EPERM) {
+		t.Skipf("BPF not permitted here: %v", err)
+	}
+	require.ErrorIs(t, err, unix.EACCES)
+	require.ErrorContains(t, err, "bpf BPF_PROG_LOAD: permission denied (verifier log: ")
+	require.ErrorContains(t, err, "R0 !read_ok")
+	require.NotContains(t, err.Error(), "\n", "one line")
+
+	_, err = loadProgram(unix.BPF_PROG_TYPE_CGROUP_DEVICE, 0, "bad", insns[:5])
+	require.ErrorContains(t, err, "5 bytes is not a whole number of 8-byte instructions")
+	_, err = loadProgram(unix.BPF_PROG_TYPE_CGROUP_DEVICE, 0, "a_name_of_16_byt", insns)
+	require.ErrorContains(t, err, "longer than 15 bytes")
+}
+
+func TestLogTail(t *testing.T) {
+	log := []byte("0: R1=ctx()\n\n1: (95) exit\nR0 !read_ok\nprocessed 1 insns\n\x00garbage after NUL")
+	require.Equal(t, "1: (95) exit | R0 !read_ok | processed 1 insns", logTail(log, 3))
+	require.Equal(t, "0: R1=ctx() | 1: (95) exit | R0 !read_ok | processed 1 insns", logTail(log, 10))
+	require.Empty(t, logTail(make([]byte, 16), 3))
 }
 
 func TestNewFilterErrors(t *testing.T) {
@@ -285,6 +337,10 @@ func TestNewFilterNormalizes(t *testing.T) {
 func FuzzProgramMatchesFilter(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
 	f.Add([]byte{255, 3, 1, 3, 7, 2, 1, 0xff, 7, 1})
+	// deny a; allow c 1:3 rw; allow b *:* m
+	f.Add([]byte{0, 0, 0, 7, 5, 3, 4, 6, 3, 0, 1, 1})
+	// allow a; deny c 136:* w
+	f.Add([]byte{1, 0, 0, 7, 4, 5, 0, 4})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		types := []string{"a", "b", "c", ""}
 		nums := []*int64{nil, i64(-1), i64(0), i64(1), i64(3), i64(136)}
@@ -304,8 +360,10 @@ func FuzzProgramMatchesFilter(f *testing.F) {
 		if err != nil {
 			return // holes in wildcards are refused; nothing to run
 		}
-		insns, err := flt.Program()
+		prog, err := flt.Program()
 		require.NoError(t, err)
+		requireSameAsOracle(t, flt, prog)
+		insns := mustDecode(t, prog)
 		for _, typ := range []Type{Block, Char} {
 			for _, major := range []uint32{0, 1, 3, 136, 1 << 31} {
 				for _, minor := range []uint32{0, 1, 3, 136} {

@@ -1,6 +1,8 @@
 // Package devices turns OCI device cgroup rules (linux.resources.devices)
 // into the cgroup v2 device controller: a BPF_PROG_TYPE_CGROUP_DEVICE
-// program built with cilium/ebpf/asm and attached to a cgroup2 directory.
+// program encoded here and loaded and attached to a cgroup2 directory with
+// raw bpf(2) calls. (cilium/ebpf would make every start of the runtime
+// binary over a millisecond slower; the tests use it as the oracle.)
 //
 // Rules have runc's semantics, which are the cgroup v1 devices controller's
 // (Documentation/admin-guide/cgroup-v1/devices.rst), so a config behaves the
