@@ -236,6 +236,9 @@ func (f *Filter) build(s *specs.LinuxSeccomp, defAct seccomp.ScmpAction) error {
 			return err
 		}
 	}
+	if err := f.enosysNewerSyscalls(s, defAct); err != nil {
+		return err
+	}
 	f.log.Debug("seccomp filter built",
 		slog.String("defaultAction", string(s.DefaultAction)),
 		slog.Int("architectures", len(s.Architectures)),
@@ -243,6 +246,68 @@ func (f *Filter) build(s *specs.LinuxSeccomp, defAct seccomp.ScmpAction) error {
 		slog.Int("rules", f.rules),
 		slog.Int("skippedSyscalls", f.skipped),
 		slog.String("libseccomp", Version()))
+	return nil
+}
+
+// maxSyscallNr bounds the search for syscalls newer than a profile: the
+// native syscall numbers libseccomp may know (x86_64 is in the 400s).
+const maxSyscallNr = 1024
+
+// enosysNewerSyscalls makes every syscall newer than the profile fail with
+// ENOSYS instead of the profile's default action, as runc's seccomp stub
+// does: a profile written before a syscall existed cannot have meant to
+// forbid it, and C libraries only fall back to the older call on ENOSYS.
+// glibc's pthread_create tries clone3 first and its new threads register
+// rseq; under an old profile whose default is EPERM both fail, and a Go
+// process (the container init between loading the filter and exec) that
+// starts an OS thread then dies with "Fatal glibc error: rseq registration
+// failed". "Newer" means a native syscall number above the highest one the
+// profile names, that the profile does not name itself. Profiles whose
+// default allows, and empty profiles, are left alone. Syscalls newer than
+// libseccomp (which cannot name them) keep the default action.
+func (f *Filter) enosysNewerSyscalls(s *specs.LinuxSeccomp, defAct seccomp.ScmpAction) error {
+	switch defAct & 0xffff {
+	case seccomp.ActAllow, seccomp.ActLog:
+		return nil
+	}
+	enosys := seccomp.ActErrno.SetReturnCode(int16(unix.ENOSYS))
+	if defAct == enosys {
+		return nil
+	}
+	native, err := seccomp.GetNativeArch()
+	if err != nil {
+		return fmt.Errorf("linux.seccomp: native architecture: %w", err)
+	}
+	named := map[seccomp.ScmpSyscall]bool{}
+	highest := seccomp.ScmpSyscall(-1)
+	for _, sc := range s.Syscalls {
+		for _, name := range sc.Names {
+			call, err := seccomp.GetSyscallFromNameByArch(name, native)
+			if err != nil {
+				continue
+			}
+			named[call] = true
+			highest = max(highest, call)
+		}
+	}
+	if highest < 0 {
+		return nil
+	}
+	added := 0
+	for nr := highest + 1; nr < maxSyscallNr; nr++ {
+		if named[nr] {
+			continue
+		}
+		if _, err := nr.GetNameByArch(native); err != nil {
+			continue // a number libseccomp does not know on this arch
+		}
+		if err := f.filter.AddRule(nr, enosys); err != nil {
+			return fmt.Errorf("linux.seccomp: ENOSYS rule for syscall %d (newer than the profile): %w", nr, err)
+		}
+		added++
+	}
+	f.log.Debug("seccomp: syscalls newer than the profile return ENOSYS",
+		slog.Int("newestInProfile", int(highest)), slog.Int("syscalls", added))
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	seccomp "github.com/seccomp/libseccomp-golang"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -34,6 +35,13 @@ func TestMain(m *testing.M) {
 		os.Exit(runHelper(name, os.Getenv(helperDirEnv)))
 	}
 	os.Exit(m.Run())
+}
+
+func errnoOrNil(e unix.Errno) error {
+	if e == 0 {
+		return nil
+	}
+	return e
 }
 
 func errName(err error) string {
@@ -76,8 +84,47 @@ func helperProfile(name string) (*specs.LinuxSeccomp, error) {
 			DefaultAction: specs.ActAllow,
 			Syscalls:      []specs.LinuxSyscall{{Names: []string{"getcwd"}, Action: specs.ActErrno, ErrnoRet: uintp(uint(unix.ENOSYS))}},
 		}, nil
+	case "newer":
+		// A profile from before rseq (334 on x86_64) and clone3 (435):
+		// every syscall libseccomp knows up to the one before rseq is
+		// allowed, anything else gets EPERM.
+		native, err := seccomp.GetNativeArch()
+		if err != nil {
+			return nil, err
+		}
+		rseq, err := seccomp.GetSyscallFromNameByArch("rseq", native)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for nr := seccomp.ScmpSyscall(0); nr < rseq; nr++ {
+			if n, err := nr.GetNameByArch(native); err == nil {
+				names = append(names, n)
+			}
+		}
+		return &specs.LinuxSeccomp{
+			DefaultAction: specs.ActErrno,
+			Syscalls:      []specs.LinuxSyscall{{Names: names, Action: specs.ActAllow}},
+		}, nil
 	}
 	return nil, fmt.Errorf("unknown helper %q", name)
+}
+
+// newThreads starts n goroutines that each lock and then keep their OS
+// thread when they end, so the Go runtime must start a fresh thread
+// (pthread_create: clone3, then rseq registration in the new thread) for
+// the next one; it returns their thread ids.
+func newThreads(n int) []string {
+	var tids []string
+	for range n {
+		tid := make(chan int)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread exits with us
+			tid <- unix.Gettid()
+		}()
+		tids = append(tids, fmt.Sprint(<-tid))
+	}
+	return tids
 }
 
 func runHelper(name, dir string) int {
@@ -130,6 +177,14 @@ func runHelper(name, dir string) int {
 	}
 	res["other_thread"] = <-otherOut
 	close(other)
+	if name == "newer" {
+		_, _, e := unix.Syscall(unix.SYS_CLONE3, 0, 0, 0)
+		res["clone3"] = errName(errnoOrNil(e))
+		_, _, e = unix.Syscall(unix.SYS_RSEQ, 0, 0, 0)
+		res["rseq"] = errName(errnoOrNil(e))
+		res["new_threads"] = strings.Join(newThreads(3), ",")
+		res["main_tid"] = fmt.Sprint(unix.Gettid())
+	}
 
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 		return fail(err)
@@ -146,7 +201,12 @@ func runHelperProcess(t *testing.T, name string) (helperResult, string) {
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+name, helperDirEnv+"="+dir)
+	cmd.Env = append(os.Environ(), helperEnv+"="+name, helperDirEnv+"="+dir,
+		// As in the container init (libcontainer's spawn): glibc makes a
+		// failed rseq registration in a new thread fatal, whatever the
+		// errno, once the main thread registered one; with registration
+		// off, threads started after the filter never ask.
+		"GLIBC_TUNABLES=glibc.pthread.rseq=0")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -182,4 +242,22 @@ func TestLoadLeavesNoNewPrivsAlone(t *testing.T) {
 	res, _ := runHelperProcess(t, "mkdir")
 	require.Equal(t, "0", res["nnp_before"])
 	require.Equal(t, "0", res["nnp_after"], "Load must not set no_new_privs; the caller decides")
+}
+
+// A syscall newer than the profile fails with ENOSYS, not the profile's
+// default EPERM, so glibc falls back (clone3 -> clone) or does without
+// (rseq), and the Go runtime can still start threads after the filter is
+// loaded: without this, "Fatal glibc error: rseq registration failed".
+func TestLoadSyscallsNewerThanTheProfileFailWithENOSYS(t *testing.T) {
+	res, _ := runHelperProcess(t, "newer")
+	require.Equal(t, "ENOSYS", res["clone3"])
+	require.Equal(t, "ENOSYS", res["rseq"])
+	tids := strings.Split(res["new_threads"], ",")
+	require.Len(t, tids, 3)
+	for i, tid := range tids {
+		require.NotEqual(t, res["main_tid"], tid)
+		for _, other := range tids[:i] {
+			require.NotEqual(t, other, tid, "each locked goroutine got a thread of its own")
+		}
+	}
 }
