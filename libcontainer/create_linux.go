@@ -225,7 +225,7 @@ func (c *create) run(ctx context.Context) error {
 	c.cmd = &exec.Cmd{
 		Path:       fmt.Sprintf("/proc/self/fd/%d", exeFD),
 		Args:       []string{os.Args[0], "init"},
-		Env:        []string{nsexec.EnvInitPipe + "=" + strconv.Itoa(sockFD), "GOMAXPROCS=1"},
+		Env:        initEnv(sockFD),
 		Dir:        "/",
 		Stdin:      b.stdin,
 		Stdout:     b.stdout,
@@ -301,6 +301,23 @@ func (c *create) run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// initEnv is the container init's whole environment (the container
+// process gets the spec's). GOMAXPROCS=1: the init is one sequential
+// job, and every extra P only wakes extra threads. No rseq registration
+// in glibc: once the main thread has registered, glibc kills the process
+// when a later thread fails to ("Fatal glibc error: rseq registration
+// failed"), and a thread the Go runtime starts after the container's
+// seccomp filter is loaded does, under any profile older than rseq
+// (runtime-tools' default profile is such a one). The init does not use
+// rseq.
+func initEnv(sockFD int) []string {
+	return []string{
+		nsexec.EnvInitPipe + "=" + strconv.Itoa(sockFD),
+		"GOMAXPROCS=1",
+		"GLIBC_TUNABLES=glibc.pthread.rseq=0",
+	}
 }
 
 // bootstrap drives the C stage: it sends the namespace plan, writes the id
