@@ -315,10 +315,13 @@ func (c *Container) destroy(ctx context.Context) error {
 	if s.CgroupPaths != nil || s.CgroupsPath != "" {
 		cg, err := c.cgroup()
 		if err == nil {
-			// Processes outside the init's pid namespace may remain.
-			if pids, perr := cg.AllPids(); perr == nil {
-				for _, pid := range pids {
-					_ = unix.Kill(pid, unix.SIGKILL)
+			// Processes outside the init's pid namespace (a container
+			// without one, or exec'd processes that joined only the
+			// cgroup) may remain. Kill freezes the cgroup first (v2:
+			// cgroup.kill), so a forking process cannot escape.
+			if pids, perr := cg.AllPids(); perr != nil || len(pids) > 0 {
+				if kerr := cg.Kill(unix.SIGKILL); kerr != nil {
+					c.logger.Debug("kill the processes left in the cgroup", slog.Any("error", kerr))
 				}
 			}
 			err = cg.Destroy()

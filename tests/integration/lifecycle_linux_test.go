@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -197,4 +198,46 @@ func TestLifecycleErrorsAndEdgeCases(t *testing.T) {
 			require.True(t, isNotExist(res.stderr), res.String())
 		}
 	})
+}
+
+// Without a pid namespace, killing the init leaves its children running:
+// delete -f must kill every process still in the container's cgroup
+// (through the freezer, so none forks away) and remove the cgroup.
+func TestDeleteForceKillsEveryProcessLeftInTheCgroup(t *testing.T) {
+	r := newRuntime(t)
+	snap := takeSnapshot(t)
+	spec := baseSpec("sh", "-c", "sleep 1000 & sleep 1000 & touch /ready; exec sleep 1000")
+	withoutNamespace(spec, specs.PIDNamespace)
+	cg := uniqueCgroup(t)
+	spec.Linux.CgroupsPath = cg
+	b := newBundle(t, spec)
+	id := "delleft"
+	r.deleteOnCleanup(t, id)
+
+	r.ok(t, "create", "--bundle", b.dir, id)
+	r.ok(t, "start", id)
+	eventually(t, 10*time.Second, "the container's background sleeps", func() bool {
+		_, err := os.Stat(filepath.Join(b.rootfs, "ready"))
+		return err == nil
+	})
+	var pids []string
+	for _, d := range cgroupDirs(cg) {
+		if strings.Contains(d, "/pids/") {
+			raw, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+			require.NoError(t, err)
+			pids = strings.Fields(string(raw))
+		}
+	}
+	require.Len(t, pids, 3, "init and its two background sleeps in the pids cgroup")
+
+	r.ok(t, "delete", "-f", id)
+	for _, p := range pids {
+		pid, err := strconv.Atoi(p)
+		require.NoError(t, err)
+		eventually(t, 5*time.Second, "process "+p+" of the deleted container to die", func() bool {
+			reapZombies()
+			return !pidAlive(pid)
+		})
+	}
+	r.requireNothingLeft(t, snap, id, cg)
 }
