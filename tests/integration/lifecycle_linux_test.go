@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -240,4 +241,62 @@ func TestDeleteForceKillsEveryProcessLeftInTheCgroup(t *testing.T) {
 		})
 	}
 	r.requireNothingLeft(t, snap, id, cg)
+}
+
+// pidsOf lists the processes in the container's pids cgroup.
+func pidsOf(t *testing.T, cgPath string) []int {
+	t.Helper()
+	for _, d := range cgroupDirs(cgPath) {
+		if !strings.Contains(d, "/pids/") {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+		require.NoError(t, err)
+		var pids []int
+		for _, f := range strings.Fields(string(raw)) {
+			pid, err := strconv.Atoi(f)
+			require.NoError(t, err)
+			pids = append(pids, pid)
+		}
+		return pids
+	}
+	t.Skip("no v1 pids hierarchy on this host")
+	return nil
+}
+
+// kill --all reaches every process of the container, not only the init
+// (here without a pid namespace, where the init's death would leave its
+// children running), and leaves a paused container paused.
+func TestKillAllSignalsEveryProcessAndKeepsAPausedContainerPaused(t *testing.T) {
+	r := newRuntime(t)
+	spec := baseSpec("sh", "-c", "sleep 1000 & sleep 1000 & touch /ready; exec sleep 1000")
+	withoutNamespace(spec, specs.PIDNamespace)
+	cg := uniqueCgroup(t)
+	spec.Linux.CgroupsPath = cg
+	b := newBundle(t, spec)
+	id := "killall"
+	r.deleteOnCleanup(t, id)
+	r.ok(t, "create", "--bundle", b.dir, id)
+	r.ok(t, "start", id)
+	eventually(t, 10*time.Second, "the container's background sleeps", func() bool {
+		_, err := os.Stat(filepath.Join(b.rootfs, "ready"))
+		return err == nil
+	})
+	pids := pidsOf(t, cg)
+	require.Len(t, pids, 3)
+
+	r.ok(t, "pause", id)
+	// WINCH: delivered to every process, harmless to sleep (ignored).
+	r.ok(t, "kill", "--all", id, "WINCH")
+	require.Equal(t, "paused", r.mustState(t, id).Status, "kill --all must not thaw a paused container")
+	r.ok(t, "resume", id)
+
+	r.ok(t, "kill", "--all", id, "KILL")
+	for _, pid := range pids {
+		eventually(t, 5*time.Second, fmt.Sprintf("process %d to die", pid), func() bool {
+			reapZombies()
+			return !pidAlive(pid)
+		})
+	}
+	r.waitStatus(t, id, "stopped")
 }
