@@ -1,5 +1,7 @@
 package fs2
 
+//lint:file-ignore SA1019 linux.resources.memory.kernel and kernelTCP are deprecated but still appear in configs: they are read to warn that this kernel cannot apply them, as runc does.
+
 import (
 	"errors"
 	"fmt"
