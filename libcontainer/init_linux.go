@@ -363,6 +363,23 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 			return err
 		}
 	}
+	// Affinity and memory policy are per thread and survive execve. They
+	// come as late as they can: the policy also binds the init's own
+	// remaining allocations (harmless, the nodes are the container's),
+	// but they must precede seccomp, which may refuse set_mempolicy
+	// (docker's profile grants it only with CAP_SYS_NICE), and the ready
+	// message, so a failure is still reported. The cgroup is joined
+	// already: this is the spec's "final".
+	if proc.ExecCPUAffinity != nil {
+		if err := step("CPU affinity", func() error { return procattr.ApplyExecCPUAffinity(proc.ExecCPUAffinity) }); err != nil {
+			return err
+		}
+	}
+	if l := in.cfg.spec.Linux; l != nil && l.MemoryPolicy != nil {
+		if err := step("memory policy", func() error { return procattr.ApplyMemoryPolicy(l.MemoryPolicy) }); err != nil {
+			return err
+		}
+	}
 	// Without no_new_privileges the kernel only lets a process holding
 	// CAP_SYS_ADMIN install a filter, so it is loaded before the
 	// capabilities are dropped; with it, as late as possible (see run).

@@ -115,6 +115,7 @@ func Spec(s *specs.Spec, bundle string, opts ...Option) error {
 	for _, check := range []func() error{
 		v.version, v.root, v.process, v.namespaces, v.uts, v.mounts, v.hooks,
 		v.idMappings, v.sysctls, v.devices, v.resources, v.cgroupsPath, v.paths, v.timeOffsets,
+		v.procFeatures,
 	} {
 		if err := check(); err != nil {
 			return err
