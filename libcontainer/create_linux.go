@@ -22,6 +22,7 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/exeseal"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/netdev"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/nsexec"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
 )
@@ -71,6 +72,11 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 		return nil, err
 	}
 	if err := validate.Spec(spec, bundle, validate.WithLogger(log), validate.WithSystemdCgroup(ib.systemd)); err != nil {
+		return nil, err
+	}
+	// linux.netDevices names host devices: they must exist before
+	// anything is created.
+	if err := netdev.Validate(spec.Linux); err != nil {
 		return nil, err
 	}
 	if err := checkSupported(spec, log); err != nil {
@@ -274,6 +280,16 @@ func (c *create) run(ctx context.Context) error {
 		path := fmt.Sprintf("/proc/%d/oom_score_adj", c.initPid)
 		if err := os.WriteFile(path, []byte(strconv.Itoa(*proc.OOMScoreAdj)), 0); err != nil {
 			return fmt.Errorf("process.oomScoreAdj: %w", err)
+		}
+	}
+	if spec.Linux != nil && len(spec.Linux.NetDevices) > 0 {
+		// The init's network namespace exists now and the init waits for
+		// its config, so the devices are in place before any container
+		// code runs. From the host: the runtime's netns is where they are.
+		// On failure run's caller kills the init, and with its namespace
+		// the kernel destroys or returns the devices already moved.
+		if err := netdev.Move(fmt.Sprintf("/proc/%d/ns/net", c.initPid), spec.Linux.NetDevices); err != nil {
+			return err
 		}
 	}
 	c.state.NamespacePaths = make(map[specs.LinuxNamespaceType]string)
