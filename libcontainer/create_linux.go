@@ -24,6 +24,7 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/netdev"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/nsexec"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
 )
 
@@ -253,6 +254,15 @@ func (c *create) run(ctx context.Context) error {
 	child.Close()
 	stage0 := c.cmd.Process.Pid
 
+	// process.execCPUAffinity.initial is the affinity "before the
+	// transition to the container's cgroup" (runtime-spec config.md); the
+	// init applies final itself, right before the container process.
+	if spec.Process != nil && spec.Process.ExecCPUAffinity != nil && spec.Process.ExecCPUAffinity.Initial != "" {
+		a := spec.Process.ExecCPUAffinity
+		if err := procattr.SetAffinity(stage0, "process.execCPUAffinity.initial", a.Initial); err != nil {
+			return err
+		}
+	}
 	// Join the cgroup before any namespace exists, so no process of the
 	// container can ever run outside it.
 	if err := c.cgroup.Apply(stage0); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
 	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rootfs"
 	"github.com/gocontainer/gocontainer/libseccomp"
 )
@@ -48,7 +49,11 @@ func Features() *features.Features {
 			Selinux:         &features.Selinux{Enabled: &no},
 			IntelRdt:        &features.IntelRdt{Enabled: &no},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
-			NetDevices:      &features.NetDevices{Enabled: &no},
+			NetDevices:      &features.NetDevices{Enabled: &yes},
+			MemoryPolicy: &features.MemoryPolicy{
+				Modes: procattr.MemoryPolicyModes(),
+				Flags: procattr.MemoryPolicyFlags(),
+			},
 		},
 		Annotations: map[string]string{
 			"io.github.seccomp.libseccomp.version": libseccomp.Version(),

@@ -28,9 +28,6 @@ func checkSupported(s *specs.Spec, log *slog.Logger) error {
 		if p.SelinuxLabel != "" && selinuxEnabled() {
 			return fmt.Errorf("process.selinuxLabel: SELinux labels are %w yet", ErrUnsupported)
 		}
-		if p.ExecCPUAffinity != nil {
-			return fmt.Errorf("process.execCPUAffinity: %w yet", ErrUnsupported)
-		}
 	}
 	l := s.Linux
 	if l == nil {
@@ -43,10 +40,6 @@ func checkSupported(s *specs.Spec, log *slog.Logger) error {
 		return fmt.Errorf("linux.mountLabel: SELinux labels are %w yet", ErrUnsupported)
 	case l.IntelRdt != nil:
 		return fmt.Errorf("linux.intelRdt: %w yet", ErrUnsupported)
-	case l.MemoryPolicy != nil:
-		return fmt.Errorf("linux.memoryPolicy: %w yet", ErrUnsupported)
-	case len(l.NetDevices) > 0:
-		return fmt.Errorf("linux.netDevices: %w yet", ErrUnsupported)
 	}
 	// Without SELinux a label means nothing to the kernel; runc and crun
 	// ignore it the same way.

@@ -20,9 +20,6 @@ func TestUnsupportedFeaturesAreRefusedNamingTheField(t *testing.T) {
 			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock"}
 		}, "linux.seccomp.listenerPath"},
 		{"intel rdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }, "linux.intelRdt"},
-		{"memory policy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{} }, "linux.memoryPolicy"},
-		{"net devices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"dummy0": {}} }, "linux.netDevices"},
-		{"exec cpu affinity", func(s *specs.Spec) { s.Process.ExecCPUAffinity = &specs.CPUAffinity{Initial: "0"} }, "process.execCPUAffinity"},
 		{"apparmor", func(s *specs.Spec) { s.Process.ApparmorProfile = "acme" }, "process.apparmorProfile"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package procattr
 import (
 	"fmt"
 	"os"
+	"slices"
 	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -128,4 +129,20 @@ func ApplyMemoryPolicy(p *specs.LinuxMemoryPolicy) error {
 		return fmt.Errorf("linux.memoryPolicy: %s nodes %q: %w", p.Mode, p.Nodes, os.NewSyscallError("set_mempolicy", errno))
 	}
 	return nil
+}
+
+// MemoryPolicyModes lists the linux.memoryPolicy modes this package
+// applies, sorted, for the features document.
+func MemoryPolicyModes() []string { return sortedKeys(mpolModes) }
+
+// MemoryPolicyFlags lists the linux.memoryPolicy flags, sorted.
+func MemoryPolicyFlags() []string { return sortedKeys(mpolFlags) }
+
+func sortedKeys[K ~string, V any](m map[K]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, string(k))
+	}
+	slices.Sort(out)
+	return out
 }
