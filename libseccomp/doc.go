@@ -4,7 +4,8 @@
 //
 // NewFilter follows runc's translation rules (see filter_linux.go); Load
 // installs the filter on every thread (TSYNC) and leaves no_new_privs to the
-// caller. SCMP_ACT_NOTIFY is refused for now (ErrNotifyUnsupported), and
-// there is no ENOSYS stub for syscalls newer than the profile (runc's
-// patchbpf): a default errno action applies to them as well.
+// caller. SCMP_ACT_NOTIFY rules are allowed except as the default action and
+// on write; after Load, NotifyFd returns the listener fd for the agent at
+// linux.seccomp.listenerPath. Syscalls newer than the profile fail with
+// ENOSYS (see enosysNewerSyscalls).
 package libseccomp

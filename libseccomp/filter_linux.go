@@ -13,10 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrNotifyUnsupported is returned (wrapped, naming the field) for a profile
-// that uses SCMP_ACT_NOTIFY: the listener hand-off is not implemented yet.
-var ErrNotifyUnsupported = errors.New("SCMP_ACT_NOTIFY is not supported yet")
-
 // Filter is a libseccomp filter built from an OCI profile. It is not loaded
 // until Load is called; Release frees the C context either way.
 type Filter struct {
@@ -25,6 +21,9 @@ type Filter struct {
 	// rules and skipped count the (syscall, condition set) rules added and
 	// the syscall names left out, for the debug summary.
 	rules, skipped int
+	// notify is set when a rule uses SCMP_ACT_NOTIFY: loading then yields
+	// a listener fd (NotifyFd) that the runtime hands to the agent.
+	notify bool
 }
 
 // Actions maps every OCI action name to its libseccomp action. SCMP_ACT_KILL
@@ -101,7 +100,7 @@ const optimizeAbove = 400
 const maxRetData = 0xffff
 
 // KnownActions lists the OCI action names NewFilter understands (for the
-// features command). SCMP_ACT_NOTIFY is listed by the spec but refused.
+// features command).
 func KnownActions() []string { return sortedKeys(actions) }
 
 // KnownOperators lists the OCI argument operators NewFilter understands.
@@ -131,7 +130,8 @@ func NewFilter(s *specs.LinuxSeccomp, log *slog.Logger) (*Filter, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := checkNotify(s); err != nil {
+	notify, err := checkNotify(s)
+	if err != nil {
 		return nil, err
 	}
 	defAct, err := toAction(s.DefaultAction, s.DefaultErrnoRet, "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet", log)
@@ -142,7 +142,7 @@ func NewFilter(s *specs.LinuxSeccomp, log *slog.Logger) (*Filter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("linux.seccomp: create filter with default action %s: %w", s.DefaultAction, err)
 	}
-	f := &Filter{filter: sf, log: log}
+	f := &Filter{filter: sf, log: log, notify: notify}
 	if err := f.build(s, defAct); err != nil {
 		f.Release()
 		return nil, err
@@ -163,6 +163,30 @@ func (f *Filter) Load() error {
 	}
 	f.log.Debug("seccomp filter loaded")
 	return nil
+}
+
+// UsesNotify reports whether a rule uses SCMP_ACT_NOTIFY, so that Load
+// creates a listener fd to be fetched with NotifyFd.
+func (f *Filter) UsesNotify() bool { return f != nil && f.notify }
+
+// NotifyFd returns the listener fd the kernel created when the filter was
+// loaded (close-on-exec, owned by the caller). It fails before Load and for
+// a filter without SCMP_ACT_NOTIFY rules.
+func (f *Filter) NotifyFd() (int, error) {
+	if f == nil || f.filter == nil {
+		return -1, errors.New("seccomp listener fd: filter released")
+	}
+	if !f.notify {
+		return -1, errors.New("seccomp listener fd: no SCMP_ACT_NOTIFY rule in the profile")
+	}
+	fd, err := f.filter.GetNotifFd()
+	if err != nil {
+		return -1, fmt.Errorf("seccomp listener fd: %w", err)
+	}
+	if fd < 0 {
+		return -1, fmt.Errorf("seccomp listener fd: libseccomp returned %d (filter not loaded?)", fd)
+	}
+	return int(fd), nil
 }
 
 // Release frees the libseccomp context. A loaded filter stays in the kernel.
@@ -335,12 +359,20 @@ func (f *Filter) setFlags(flags []specs.LinuxSeccompFlag) error {
 			// Already set: libseccomp-golang enables TSYNC in every new filter.
 			f.log.Debug("seccomp flag already in effect", slog.String("flag", string(fl)))
 		case flagWaitKillableRecv:
-			// The flag only changes how a notify listener waits, and the
-			// kernel refuses it without SECCOMP_FILTER_FLAG_NEW_LISTENER.
-			// NOTIFY is refused above, so there is never a listener here:
-			// passing the flag on would only make the load fail.
-			f.log.Warn("seccomp flag ignored: it only applies to SCMP_ACT_NOTIFY, which is not supported yet",
-				slog.String("flag", string(fl)))
+			// The flag only changes how a notify listener waits (the
+			// kernel refuses it without SECCOMP_FILTER_FLAG_NEW_LISTENER),
+			// and libseccomp sets it only from 2.6 on (SetWaitKill, API 7).
+			// Where it can be honoured it is; otherwise the listener
+			// simply waits interruptibly, the pre-6.0 kernel behaviour.
+			if !f.notify {
+				f.log.Warn("seccomp flag ignored: it only applies to SCMP_ACT_NOTIFY, which the profile does not use",
+					slog.String("flag", string(fl)))
+				continue
+			}
+			if err := f.filter.SetWaitKill(true); err != nil {
+				f.log.Warn("seccomp flag ignored: not supported by this libseccomp",
+					slog.String("flag", string(fl)), slog.String("libseccomp", Version()), slog.Any("error", err))
+			}
 		default:
 			return fmt.Errorf("%s: unknown flag %q", field, fl)
 		}
@@ -446,8 +478,6 @@ func toAction(name specs.LinuxSeccompAction, errnoRet *uint, field, errnoField s
 		return seccomp.ActInvalid, fmt.Errorf("%s: unknown action %q", field, name)
 	}
 	switch act {
-	case seccomp.ActNotify:
-		return seccomp.ActInvalid, fmt.Errorf("%s: %w", field, ErrNotifyUnsupported)
 	case seccomp.ActErrno, seccomp.ActTrace:
 		code := uint(unix.EPERM)
 		if errnoRet != nil {
@@ -467,18 +497,38 @@ func toAction(name specs.LinuxSeccompAction, errnoRet *uint, field, errnoField s
 	}
 }
 
-// checkNotify finds the first use of SCMP_ACT_NOTIFY, so that its error
-// names that field even when an earlier field is also bad.
-func checkNotify(s *specs.LinuxSeccomp) error {
+// checkNotify validates the use of SCMP_ACT_NOTIFY and reports whether
+// the profile uses it. NOTIFY cannot be the default action: every syscall
+// of the init after loading, including the write that hands the listener fd
+// to the runtime, would wait for an agent that does not have the fd yet.
+// For the same reason it may not apply to write (runc's rule). A listener
+// path is required with NOTIFY (else the trapped syscalls would block
+// forever), and listenerMetadata without a path is refused (the spec says
+// it MUST NOT be set). A listenerPath without NOTIFY rules is ignored, as
+// the spec says.
+func checkNotify(s *specs.LinuxSeccomp) (bool, error) {
+	if s.ListenerMetadata != "" && s.ListenerPath == "" {
+		return false, errors.New("linux.seccomp.listenerMetadata: set without linux.seccomp.listenerPath")
+	}
 	if s.DefaultAction == specs.ActNotify {
-		return fmt.Errorf("linux.seccomp.defaultAction: %w", ErrNotifyUnsupported)
+		return false, errors.New("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY is not allowed as the default action")
 	}
+	notify := false
 	for i, sc := range s.Syscalls {
-		if sc.Action == specs.ActNotify {
-			return fmt.Errorf("linux.seccomp.syscalls[%d].action: %w", i, ErrNotifyUnsupported)
+		if sc.Action != specs.ActNotify {
+			continue
 		}
+		for j, name := range sc.Names {
+			if name == "write" {
+				return false, fmt.Errorf("linux.seccomp.syscalls[%d].names[%d]: SCMP_ACT_NOTIFY is not allowed for write: the container init writes to the runtime after loading the filter", i, j)
+			}
+		}
+		if s.ListenerPath == "" {
+			return false, fmt.Errorf("linux.seccomp.syscalls[%d].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath", i)
+		}
+		notify = true
 	}
-	return nil
+	return notify, nil
 }
 
 func sortedKeys[K ~string, V any](m map[K]V) []string {

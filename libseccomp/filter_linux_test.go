@@ -258,8 +258,10 @@ func TestNewFilterRejectsBadFields(t *testing.T) {
 		{"nil profile", nil, "linux.seccomp: no profile"},
 		{"empty default action", &specs.LinuxSeccomp{}, `linux.seccomp.defaultAction: unknown action ""`},
 		{"unknown default action", &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_FOO"}, `linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO"`},
-		{"notify default", &specs.LinuxSeccomp{DefaultAction: specs.ActNotify}, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY is not supported yet"},
-		{"notify rule", &specs.LinuxSeccomp{DefaultAction: allow, Syscalls: []specs.LinuxSyscall{{Names: []string{"read"}, Action: specs.ActErrno}, {Names: []string{"mkdir"}, Action: specs.ActNotify}}}, "linux.seccomp.syscalls[1].action: SCMP_ACT_NOTIFY is not supported yet"},
+		{"notify default", &specs.LinuxSeccomp{DefaultAction: specs.ActNotify, ListenerPath: "/run/agent.sock"}, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY is not allowed as the default action"},
+		{"notify on write", &specs.LinuxSeccomp{DefaultAction: allow, ListenerPath: "/run/agent.sock", Syscalls: []specs.LinuxSyscall{{Names: []string{"read"}, Action: specs.ActErrno}, {Names: []string{"mkdir", "write"}, Action: specs.ActNotify}}}, "linux.seccomp.syscalls[1].names[1]: SCMP_ACT_NOTIFY is not allowed for write: the container init writes to the runtime after loading the filter"},
+		{"notify without listenerPath", &specs.LinuxSeccomp{DefaultAction: allow, Syscalls: []specs.LinuxSyscall{{Names: []string{"read"}, Action: specs.ActErrno}, {Names: []string{"mkdir"}, Action: specs.ActNotify}}}, "linux.seccomp.syscalls[1].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"},
+		{"listenerMetadata without listenerPath", &specs.LinuxSeccomp{DefaultAction: allow, ListenerMetadata: "x", Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActNotify}}}, "linux.seccomp.listenerMetadata: set without linux.seccomp.listenerPath"},
 		{"defaultErrnoRet too large", &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: uintp(70000)}, "linux.seccomp.defaultErrnoRet: 70000 does not fit in 16 bits"},
 		{"unknown arch", &specs.LinuxSeccomp{DefaultAction: allow, Architectures: []specs.Arch{specs.ArchX86, "SCMP_ARCH_VAX"}}, `linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_VAX"`},
 		{"non-OCI arch alias", &specs.LinuxSeccomp{DefaultAction: allow, Architectures: []specs.Arch{"SCMP_ARCH_AMD64"}}, `linux.seccomp.architectures[0]: unknown architecture "SCMP_ARCH_AMD64"`},
@@ -283,9 +285,34 @@ func TestNewFilterRejectsBadFields(t *testing.T) {
 	}
 }
 
-func TestNotifyErrorIsSentinel(t *testing.T) {
-	_, err := NewFilter(&specs.LinuxSeccomp{DefaultAction: specs.ActNotify}, nil)
-	require.ErrorIs(t, err, ErrNotifyUnsupported)
+func TestNotifyRulesAccepted(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the expected PFC text uses x86_64 syscall numbers")
+	}
+	s := &specs.LinuxSeccomp{
+		DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock", ListenerMetadata: "m",
+		Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActNotify}},
+	}
+	f, err := NewFilter(s, nil)
+	require.NoError(t, err)
+	defer f.Release()
+	require.True(t, f.UsesNotify())
+	var buf bytes.Buffer
+	require.NoError(t, f.ExportPFC(&buf))
+	require.Regexp(t, `"mkdir" \(83\)[^\n]*\n\s+if[^\n]*\n\s+action (NOTIFY|0x7fc00000);`, buf.String())
+	require.Regexp(t, `"mkdirat" \(258\)[^\n]*\n\s+if[^\n]*\n\s+action (NOTIFY|0x7fc00000);`, buf.String())
+	// Not loaded: there is no listener yet.
+	_, err = f.NotifyFd()
+	require.Error(t, err)
+
+	// A listenerPath without NOTIFY rules is ignored (runtime-spec).
+	g, err := NewFilter(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock",
+		Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActErrno}}}, nil)
+	require.NoError(t, err)
+	defer g.Release()
+	require.False(t, g.UsesNotify())
+	_, err = g.NotifyFd()
+	require.EqualError(t, err, "seccomp listener fd: no SCMP_ACT_NOTIFY rule in the profile")
 }
 
 func TestReleaseTwiceAndUseAfterRelease(t *testing.T) {
