@@ -38,6 +38,10 @@ const (
 	TypeReadyAck Type = "ready_ack"
 	// TypeError: init -> runtime, the init failed; Error says where.
 	TypeError Type = "error"
+	// TypeSeccompFd: init -> runtime, the seccomp notify listener follows
+	// as one SCM_RIGHTS byte (SendFd/RecvFd); the runtime hands it to the
+	// agent at linux.seccomp.listenerPath.
+	TypeSeccompFd Type = "seccomp_fd"
 	// TypeLog: init -> runtime, one JSON log entry of the init (a slog
 	// JSON encoding), re-emitted by the runtime's own logger.
 	TypeLog Type = "log"
@@ -192,6 +196,97 @@ func (c *Conn) Expect(t Type) (*Message, error) {
 		return nil, fmt.Errorf("unexpected %q message, want %q", m.Type, t)
 	}
 	return m, nil
+}
+
+// fdMarker is the single data byte an SCM_RIGHTS message rides on: a
+// stream socket carries no ancillary data without at least one byte.
+const fdMarker = 'F'
+
+// SendFd sends the message t followed by fd (SCM_RIGHTS). The caller keeps
+// its own copy of fd. The peer must read the message with Recv/Expect and
+// then the fd with RecvFd: a plain read would drop the fd.
+func (c *Conn) SendFd(t Type, fd int) error {
+	if err := c.Send(t, nil); err != nil {
+		return err
+	}
+	rc, err := c.f.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("send fd: %w", err)
+	}
+	var serr error
+	if err := rc.Write(func(sfd uintptr) bool {
+		for {
+			serr = unix.Sendmsg(int(sfd), []byte{fdMarker}, unix.UnixRights(fd), nil, 0)
+			if serr != unix.EINTR {
+				return serr != unix.EAGAIN
+			}
+		}
+	}); err != nil {
+		return fmt.Errorf("send fd: %w", err)
+	}
+	if serr != nil {
+		return fmt.Errorf("send fd: sendmsg: %w", serr)
+	}
+	return nil
+}
+
+// RecvFd receives the fd that SendFd sent after its message. The fd is
+// close-on-exec and owned by the caller.
+func (c *Conn) RecvFd() (int, error) {
+	rc, err := c.f.SyscallConn()
+	if err != nil {
+		return -1, fmt.Errorf("receive fd: %w", err)
+	}
+	var (
+		buf  [1]byte
+		oob  = make([]byte, unix.CmsgSpace(4))
+		n    int
+		oobn int
+		rerr error
+	)
+	if err := rc.Read(func(sfd uintptr) bool {
+		for {
+			n, oobn, _, _, rerr = unix.Recvmsg(int(sfd), buf[:], oob, unix.MSG_CMSG_CLOEXEC)
+			if rerr != unix.EINTR {
+				return rerr != unix.EAGAIN
+			}
+		}
+	}); err != nil {
+		return -1, fmt.Errorf("receive fd: %w", err)
+	}
+	if rerr != nil {
+		return -1, fmt.Errorf("receive fd: recvmsg: %w", rerr)
+	}
+	if n == 0 {
+		return -1, fmt.Errorf("receive fd: %w", io.EOF)
+	}
+	fds, err := parseRights(oob[:oobn])
+	if err != nil {
+		return -1, fmt.Errorf("receive fd: %w", err)
+	}
+	if buf[0] != fdMarker || len(fds) != 1 {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return -1, fmt.Errorf("receive fd: got byte %q with %d fds, want %q with 1", buf[0], len(fds), fdMarker)
+	}
+	return fds[0], nil
+}
+
+func parseRights(oob []byte) ([]int, error) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil, fmt.Errorf("parse control message: %w", err)
+	}
+	var fds []int
+	for i := range msgs {
+		got, err := unix.ParseUnixRights(&msgs[i])
+		if err != nil {
+			continue
+		}
+		fds = append(fds, got...)
+	}
+	return fds, nil
 }
 
 // LogWriter returns a writer for a slog JSON handler: every Write is one log

@@ -2,6 +2,7 @@ package channel
 
 import (
 	"io"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -67,4 +68,57 @@ func TestLogWriterSendsOneMessagePerEntry(t *testing.T) {
 	m, err := p.Expect(TypeLog)
 	require.NoError(t, err)
 	require.JSONEq(t, `{"level":"debug","msg":"mount /proc"}`, string(m.Payload))
+}
+
+func TestSendFdPassesTheFileBetweenMessages(t *testing.T) {
+	p, c, err := Pair()
+	require.NoError(t, err)
+	defer p.Close()
+	defer c.Close()
+
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+
+	// A log message before and a message after: the fd must not disturb
+	// the framing on either side.
+	require.NoError(t, c.Send(TypeLog, map[string]string{"msg": "before"}))
+	require.NoError(t, c.SendFd(TypeSeccompFd, int(w.Fd())))
+	require.NoError(t, c.Send(TypeReady, nil))
+
+	_, err = p.Expect(TypeLog)
+	require.NoError(t, err)
+	_, err = p.Expect(TypeSeccompFd)
+	require.NoError(t, err)
+	fd, err := p.RecvFd()
+	require.NoError(t, err)
+	got := os.NewFile(uintptr(fd), "received")
+	defer got.Close()
+	require.NotEqual(t, int(w.Fd()), fd, "a new descriptor, not the sender's number")
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	require.NoError(t, err)
+	require.NotZero(t, flags&unix.FD_CLOEXEC, "received fd must be close-on-exec")
+
+	// The received fd is the pipe's write end.
+	_, err = got.Write([]byte("x"))
+	require.NoError(t, err)
+	buf := make([]byte, 1)
+	_, err = io.ReadFull(r, buf)
+	require.NoError(t, err)
+	require.Equal(t, "x", string(buf))
+
+	_, err = p.Expect(TypeReady)
+	require.NoError(t, err)
+}
+
+func TestRecvFdWithoutFdIsAnError(t *testing.T) {
+	p, c, err := Pair()
+	require.NoError(t, err)
+	defer p.Close()
+	defer c.Close()
+	// A plain frame where the fd byte should be.
+	require.NoError(t, c.Send(TypeReady, nil))
+	_, err = p.RecvFd()
+	require.ErrorContains(t, err, "with 0 fds")
 }
