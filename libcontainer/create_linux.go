@@ -422,6 +422,14 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 			if err := conn.Send(channel.TypeHooksDone, nil); err != nil {
 				return c.initFailed(err)
 			}
+		case channel.TypeSeccompFd:
+			fd, err := conn.RecvFd()
+			if err != nil {
+				return c.initFailed(fmt.Errorf("container init: seccomp listener: %w", err))
+			}
+			if err := c.sendSeccompListener(fd); err != nil {
+				return err
+			}
 		case channel.TypeReady:
 			c.state.InitReady = true
 			if err := saveState(c.dir, c.state); err != nil {

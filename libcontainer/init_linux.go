@@ -131,6 +131,33 @@ func step(name string, fn func() error) error {
 	return nil
 }
 
+// loadSeccomp installs the filter and, when it has SCMP_ACT_NOTIFY rules,
+// hands the listener fd to the runtime straight away, before the init makes
+// any syscall the profile may trap: such a syscall blocks until the agent
+// at listenerPath answers, and the agent only gets the fd through the
+// runtime. The send itself is a write and a sendmsg, which is why NOTIFY
+// may not apply to write (libseccomp refuses such a profile). The init's
+// copy is closed: the container must never hold its own listener.
+func (in *initProcess) loadSeccomp() error {
+	if err := step("seccomp", in.seccomp.Load); err != nil {
+		return err
+	}
+	if !in.seccomp.UsesNotify() {
+		return nil
+	}
+	return step("seccomp notify listener", func() error {
+		fd, err := in.seccomp.NotifyFd()
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := in.conn.SendFd(channel.TypeSeccompFd, fd); err != nil {
+			return fmt.Errorf("send to the runtime: %w", err)
+		}
+		return nil
+	})
+}
+
 func (in *initProcess) hookState(status Status) ([]byte, error) {
 	st := specs.State{
 		Version: in.cfg.spec.Version, ID: in.cfg.ID, Status: specs.ContainerState(status),
@@ -260,7 +287,7 @@ func (in *initProcess) run() error {
 	// the init's own syscalls as possible need the profile's blessing; it
 	// must still fail before ready, while the runtime can report it.
 	if in.seccomp != nil && proc.NoNewPrivileges {
-		if err := step("seccomp", in.seccomp.Load); err != nil {
+		if err := in.loadSeccomp(); err != nil {
 			return err
 		}
 	}
@@ -384,7 +411,7 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 	// CAP_SYS_ADMIN install a filter, so it is loaded before the
 	// capabilities are dropped; with it, as late as possible (see run).
 	if in.seccomp != nil && !proc.NoNewPrivileges {
-		if err := step("seccomp", in.seccomp.Load); err != nil {
+		if err := in.loadSeccomp(); err != nil {
 			return err
 		}
 	}

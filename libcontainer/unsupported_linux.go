@@ -34,8 +34,6 @@ func checkSupported(s *specs.Spec, log *slog.Logger) error {
 		return nil
 	}
 	switch {
-	case l.Seccomp != nil && l.Seccomp.ListenerPath != "":
-		return fmt.Errorf("linux.seccomp.listenerPath: seccomp notify is %w yet", ErrUnsupported)
 	case l.MountLabel != "" && selinuxEnabled():
 		return fmt.Errorf("linux.mountLabel: SELinux labels are %w yet", ErrUnsupported)
 	case l.IntelRdt != nil:

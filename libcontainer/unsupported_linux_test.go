@@ -16,9 +16,6 @@ func TestUnsupportedFeaturesAreRefusedNamingTheField(t *testing.T) {
 		edit  func(*specs.Spec)
 		field string
 	}{
-		{"seccomp notify", func(s *specs.Spec) {
-			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock"}
-		}, "linux.seccomp.listenerPath"},
 		{"intel rdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }, "linux.intelRdt"},
 		{"apparmor", func(s *specs.Spec) { s.Process.ApparmorProfile = "acme" }, "process.apparmorProfile"},
 	} {
