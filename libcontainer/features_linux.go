@@ -25,9 +25,7 @@ func Features() *features.Features {
 	}
 	slices.Sort(namespaces)
 
-	actions := slices.DeleteFunc(libseccomp.KnownActions(), func(a string) bool {
-		return a == string(specs.ActNotify) // refused until notify is implemented
-	})
+	actions := libseccomp.KnownActions()
 	return &features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,

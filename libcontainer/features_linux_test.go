@@ -18,7 +18,7 @@ func TestFeaturesMatchWhatTheRuntimeImplements(t *testing.T) {
 	require.Contains(t, f.MountOptions, "tmpcopyup")
 	require.NotContains(t, f.MountOptions, "idmap", "idmapped mounts are refused")
 	require.Contains(t, f.Linux.Seccomp.Actions, string(specs.ActErrno))
-	require.NotContains(t, f.Linux.Seccomp.Actions, string(specs.ActNotify), "notify is refused")
+	require.Contains(t, f.Linux.Seccomp.Actions, string(specs.ActNotify), "notify is implemented (listenerPath)")
 	require.False(t, *f.Linux.Apparmor.Enabled)
 	require.False(t, *f.Linux.MountExtensions.IDMap.Enabled)
 	require.Len(t, f.Hooks, 6)
