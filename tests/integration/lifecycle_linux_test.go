@@ -201,46 +201,48 @@ func TestLifecycleErrorsAndEdgeCases(t *testing.T) {
 	})
 }
 
-// Without a pid namespace, killing the init leaves its children running:
-// delete -f must kill every process still in the container's cgroup
-// (through the freezer, so none forks away) and remove the cgroup.
-func TestDeleteForceKillsEveryProcessLeftInTheCgroup(t *testing.T) {
-	r := newRuntime(t)
-	snap := takeSnapshot(t)
+// startThreeWithoutPidNS starts a container without a pid namespace whose
+// init (sleep) has two background sleeps, and returns the three pids from
+// its pids cgroup. Killing such an init leaves its children running.
+func startThreeWithoutPidNS(t *testing.T, r *rt, id, cg string) []int {
+	t.Helper()
 	spec := baseSpec("sh", "-c", "sleep 1000 & sleep 1000 & touch /ready; exec sleep 1000")
 	withoutNamespace(spec, specs.PIDNamespace)
-	cg := uniqueCgroup(t)
 	spec.Linux.CgroupsPath = cg
 	b := newBundle(t, spec)
-	id := "delleft"
 	r.deleteOnCleanup(t, id)
-
 	r.ok(t, "create", "--bundle", b.dir, id)
 	r.ok(t, "start", id)
 	eventually(t, 10*time.Second, "the container's background sleeps", func() bool {
 		_, err := os.Stat(filepath.Join(b.rootfs, "ready"))
 		return err == nil
 	})
-	var pids []string
-	for _, d := range cgroupDirs(cg) {
-		if strings.Contains(d, "/pids/") {
-			raw, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
-			require.NoError(t, err)
-			pids = strings.Fields(string(raw))
-		}
-	}
+	pids := pidsOf(t, cg)
 	require.Len(t, pids, 3, "init and its two background sleeps in the pids cgroup")
+	return pids
+}
 
-	r.ok(t, "delete", "-f", id)
-	for _, p := range pids {
-		pid, err := strconv.Atoi(p)
-		require.NoError(t, err)
-		eventually(t, 5*time.Second, "process "+p+" of the deleted container to die", func() bool {
+// requireAllDie waits for every pid to be gone.
+func requireAllDie(t *testing.T, pids []int) {
+	t.Helper()
+	for _, pid := range pids {
+		eventually(t, 5*time.Second, fmt.Sprintf("process %d to die", pid), func() bool {
 			reapZombies()
 			return !pidAlive(pid)
 		})
 	}
-	r.requireNothingLeft(t, snap, id, cg)
+}
+
+// delete -f must kill every process still in the container's cgroup
+// (through the freezer, so none forks away) and remove the cgroup.
+func TestDeleteForceKillsEveryProcessLeftInTheCgroup(t *testing.T) {
+	r := newRuntime(t)
+	snap := takeSnapshot(t)
+	cg := uniqueCgroup(t)
+	pids := startThreeWithoutPidNS(t, r, "delleft", cg)
+	r.ok(t, "delete", "-f", "delleft")
+	requireAllDie(t, pids)
+	r.requireNothingLeft(t, snap, "delleft", cg)
 }
 
 // pidsOf lists the processes in the container's pids cgroup.
@@ -264,26 +266,12 @@ func pidsOf(t *testing.T, cgPath string) []int {
 	return nil
 }
 
-// kill --all reaches every process of the container, not only the init
-// (here without a pid namespace, where the init's death would leave its
-// children running), and leaves a paused container paused.
+// kill --all reaches every process of the container, not only the init,
+// and leaves a paused container paused.
 func TestKillAllSignalsEveryProcessAndKeepsAPausedContainerPaused(t *testing.T) {
 	r := newRuntime(t)
-	spec := baseSpec("sh", "-c", "sleep 1000 & sleep 1000 & touch /ready; exec sleep 1000")
-	withoutNamespace(spec, specs.PIDNamespace)
-	cg := uniqueCgroup(t)
-	spec.Linux.CgroupsPath = cg
-	b := newBundle(t, spec)
 	id := "killall"
-	r.deleteOnCleanup(t, id)
-	r.ok(t, "create", "--bundle", b.dir, id)
-	r.ok(t, "start", id)
-	eventually(t, 10*time.Second, "the container's background sleeps", func() bool {
-		_, err := os.Stat(filepath.Join(b.rootfs, "ready"))
-		return err == nil
-	})
-	pids := pidsOf(t, cg)
-	require.Len(t, pids, 3)
+	pids := startThreeWithoutPidNS(t, r, id, uniqueCgroup(t))
 
 	r.ok(t, "pause", id)
 	// WINCH: delivered to every process, harmless to sleep (ignored).
@@ -292,11 +280,6 @@ func TestKillAllSignalsEveryProcessAndKeepsAPausedContainerPaused(t *testing.T) 
 	r.ok(t, "resume", id)
 
 	r.ok(t, "kill", "--all", id, "KILL")
-	for _, pid := range pids {
-		eventually(t, 5*time.Second, fmt.Sprintf("process %d to die", pid), func() bool {
-			reapZombies()
-			return !pidAlive(pid)
-		})
-	}
+	requireAllDie(t, pids)
 	r.waitStatus(t, id, "stopped")
 }
