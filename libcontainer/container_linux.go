@@ -269,22 +269,9 @@ func (c *Container) signalAll(sig unix.Signal) error {
 	if err := c.signalInit(sig); err != nil && !errors.Is(err, ErrNotRunning) {
 		return err
 	}
-	if fs, err := cg.FreezerState(); err == nil && fs == libcgroups.Frozen {
-		// Paused: nothing can fork, and the container must stay paused
-		// (the manager's Kill would thaw it afterwards).
-		pids, err := cg.AllPids()
-		if err != nil {
-			return err
-		}
-		for _, pid := range pids {
-			if err := unix.Kill(pid, sig); err != nil && err != unix.ESRCH {
-				return fmt.Errorf("signal pid %d: %w", pid, err)
-			}
-		}
-		return nil
-	}
 	// The manager freezes the cgroup around the signals (v2 SIGKILL:
-	// cgroup.kill), so no process forks a child the signal misses.
+	// cgroup.kill), so no process forks a child the signal misses, and
+	// leaves a paused container paused.
 	if err := cg.Kill(sig); err != nil {
 		return fmt.Errorf("signal every process of the container: %w", err)
 	}

@@ -151,6 +151,40 @@ func SignalAll(pids []int, sig unix.Signal) error {
 	return errors.Join(errs...)
 }
 
+// Freezer is the part of a cgroup manager SignalFrozen needs.
+type Freezer interface {
+	FreezerState() (FreezerState, error)
+	Freeze(FreezerState) error
+	AllPids() ([]int, error)
+}
+
+// SignalFrozen sends sig to every process of the tree with the tree
+// frozen, so no process forks a child the signal misses, then thaws it so
+// the signal is delivered. A tree that was frozen already (a paused
+// container) is signalled as it is and stays frozen; one without a
+// freezer (Undefined) is signalled unfrozen. If freezing fails, warn is
+// told and the processes are signalled unfrozen.
+func SignalFrozen(f Freezer, sig unix.Signal, warn func(error)) error {
+	thaw := false
+	if st, err := f.FreezerState(); err == nil && st == Thawed {
+		if err := f.Freeze(Frozen); err != nil {
+			warn(err)
+		} else {
+			thaw = true
+		}
+	}
+	pids, err := f.AllPids()
+	if err == nil {
+		err = SignalAll(pids, sig)
+	}
+	if thaw {
+		if terr := f.Freeze(Thawed); terr != nil && err == nil {
+			err = terr
+		}
+	}
+	return err
+}
+
 // ReadPidsStats reads pids.current and pids.max from dir.
 func ReadPidsStats(dir string, st *PidsStats) error {
 	cur, err := ReadFile(dir, "pids.current")

@@ -438,25 +438,12 @@ func notExist(pids []int, err error) ([]int, error) {
 
 // Kill sends sig to every process in the cgroup tree. With a freezer the
 // tree is frozen first so no process can fork a child that escapes the
-// signal, then thawed so the signal is delivered.
+// signal, then thawed so the signal is delivered; a frozen (paused) tree
+// stays frozen (see common.SignalFrozen).
 func (m *Manager) Kill(sig unix.Signal) error {
-	_, frz := m.paths["freezer"]
-	if frz {
-		if err := m.Freeze(common.Frozen); err != nil {
-			m.log.Warn("cgroup v1: kill: freeze failed, signalling unfrozen", slog.Any("error", err))
-			frz = false
-		}
-	}
-	pids, err := m.AllPids()
-	if err == nil {
-		err = common.SignalAll(pids, sig)
-	}
-	if frz {
-		if terr := m.Freeze(common.Thawed); terr != nil && err == nil {
-			err = terr
-		}
-	}
-	return err
+	return common.SignalFrozen(m, sig, func(err error) {
+		m.log.Warn("cgroup v1: kill: freeze failed, signalling unfrozen", slog.Any("error", err))
+	})
 }
 
 // Destroy removes the container's cgroup, and every cgroup below it, in

@@ -340,17 +340,9 @@ func (m *Manager) Kill(sig unix.Signal) error {
 			return fmt.Errorf("kill: %w", err)
 		}
 	}
-	frozen := m.Freeze(common.Frozen) == nil
-	pids, err := m.AllPids()
-	if err == nil {
-		err = common.SignalAll(pids, sig)
-	}
-	if frozen {
-		if terr := m.Freeze(common.Thawed); terr != nil && err == nil {
-			err = terr
-		}
-	}
-	return err
+	return common.SignalFrozen(m, sig, func(err error) {
+		m.log.Warn("cgroup v2: kill: freeze failed, signalling unfrozen", slog.Any("error", err))
+	})
 }
 
 // Destroy removes the cgroup and every cgroup below it. A directory that is
