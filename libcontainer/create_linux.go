@@ -268,12 +268,11 @@ func (c *create) run(ctx context.Context) error {
 	if err := c.cgroup.Apply(stage0); err != nil {
 		return fmt.Errorf("cgroup: %w", err)
 	}
-	if r := cgroupResources(spec); r != nil {
-		if err := c.cgroup.Set(r); err != nil {
+	res := cgroupResources(spec)
+	if res != nil {
+		if err := c.cgroup.Set(res); err != nil {
 			return fmt.Errorf("cgroup: %w", err)
 		}
-		// What update merges onto; saved with the rest once the init is ready.
-		c.state.Resources = r
 	}
 
 	if err := c.bootstrap(parent, stage0); err != nil {
@@ -317,6 +316,15 @@ func (c *create) run(ctx context.Context) error {
 	}
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
 		return c.initFailed(fmt.Errorf("send config to container init: %w", err))
+	}
+	if res != nil {
+		// What update merges onto, saved with the rest once the init is
+		// ready; encoded now, while the init starts its runtime.
+		raw, err := json.Marshal(res)
+		if err != nil {
+			return fmt.Errorf("record linux.resources: %w", err)
+		}
+		c.state.Resources = raw
 	}
 	if err := c.serveInit(ctx, parent); err != nil {
 		return err

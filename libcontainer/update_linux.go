@@ -58,7 +58,11 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	default:
 		return fmt.Errorf("cannot update container %q that is %s: %w", c.state.ID, s, ErrNotRunning)
 	}
-	m, err := mergeResources(c.state.Resources, r)
+	cur, err := c.state.recordedResources()
+	if err != nil {
+		return fmt.Errorf("update container %q: %w", c.state.ID, err)
+	}
+	m, err := mergeResources(cur, r)
 	if err != nil {
 		return err
 	}
@@ -76,7 +80,11 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	if err := cg.Set(m.request); err != nil {
 		return fmt.Errorf("update container %q: %w", c.state.ID, err)
 	}
-	c.state.Resources = m.effective
+	raw, err := json.Marshal(m.effective)
+	if err != nil {
+		return fmt.Errorf("update container %q: limits set but not recorded: %w", c.state.ID, err)
+	}
+	c.state.Resources = raw
 	if err := saveState(c.dir, c.state); err != nil {
 		return fmt.Errorf("update container %q: limits set but not recorded: %w", c.state.ID, err)
 	}

@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -170,7 +171,7 @@ func runningContainer(t *testing.T, res *specs.LinuxResources) (*Container, *cgr
 	require.NoError(t, os.Mkdir(dir, 0o700))
 	self, err := readProcStat(os.Getpid())
 	require.NoError(t, err)
-	st := &State{ID: "c1", InitPid: os.Getpid(), InitStart: self.start, InitReady: true, Resources: res}
+	st := &State{ID: "c1", InitPid: os.Getpid(), InitStart: self.start, InitReady: true, Resources: encodeResources(t, res)}
 	require.NoError(t, saveState(dir, st))
 	cg := cgroupstest.New("/fake")
 	c := &Container{root: root, dir: dir, state: st, cg: cg}
@@ -190,14 +191,14 @@ func TestUpdateSetsMergedSectionsThenRecordsThem(t *testing.T) {
 	require.Equal(t, &specs.LinuxResources{
 		Memory: &specs.LinuxMemory{Limit: ptr(int64(128 << 20)), Swap: ptr(int64(512 << 20))},
 		Pids:   &specs.LinuxPids{Limit: ptr(int64(10))},
-	}, st.Resources)
+	}, recorded(t, st))
 }
 
 func TestUpdateMergesOntoTheStateSavedByAnotherUpdate(t *testing.T) {
 	c, _ := runningContainer(t, nil)
 	// Another update (another process) records pids after c was loaded.
 	other := *c.state
-	other.Resources = &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(5))}}
+	other.Resources = encodeResources(t, &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(5))}})
 	require.NoError(t, saveState(c.dir, &other))
 
 	require.NoError(t, c.Update(&specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: ptr(uint64(512))}}))
@@ -206,7 +207,7 @@ func TestUpdateMergesOntoTheStateSavedByAnotherUpdate(t *testing.T) {
 	require.Equal(t, &specs.LinuxResources{
 		CPU:  &specs.LinuxCPU{Shares: ptr(uint64(512))},
 		Pids: &specs.LinuxPids{Limit: ptr(int64(5))},
-	}, st.Resources)
+	}, recorded(t, st))
 }
 
 func TestUpdateRefusedBySetLeavesStateUntouched(t *testing.T) {
@@ -248,4 +249,23 @@ func setCalls(cg *cgroupstest.Manager) []string {
 		}
 	}
 	return out
+}
+
+// encodeResources is r as State records it (nil: nothing recorded).
+func encodeResources(t *testing.T, r *specs.LinuxResources) json.RawMessage {
+	t.Helper()
+	if r == nil {
+		return nil
+	}
+	raw, err := json.Marshal(r)
+	require.NoError(t, err)
+	return raw
+}
+
+// recorded decodes the resources st records.
+func recorded(t *testing.T, st *State) *specs.LinuxResources {
+	t.Helper()
+	r, err := st.recordedResources()
+	require.NoError(t, err)
+	return r
 }
