@@ -229,7 +229,7 @@ func (c *create) run(ctx context.Context) error {
 	extra := make([]*os.File, 0, preserved+4)
 	for i := 0; i < preserved; i++ {
 		if _, err := unix.FcntlInt(uintptr(3+i), unix.F_GETFD, 0); err != nil {
-			return fmt.Errorf("--preserve-fds %d (after %d LISTEN_FDS): fd %d is not open: %w", b.preserveFDs, b.listenFDs, 3+i, err)
+			return fmt.Errorf("preserved fd %d: %w", 3+i, os.NewSyscallError("fcntl F_GETFD", err))
 		}
 		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}

@@ -44,6 +44,9 @@ func (h *handler) LogError(g *ocicli.GlobalOptions, err error) {
 // builder prepares create/run; consoleFile, when not nil, is the socket the
 // runtime itself receives the pty master on (foreground run).
 func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions, consoleFile *os.File) (*libcontainer.InitContainerBuilder, *slog.Logger, error) {
+	if err := checkPassedFDs(o.PreserveFDs); err != nil {
+		return nil, nil, err
+	}
 	log, err := newLogger(g)
 	if err != nil {
 		return nil, nil, err
@@ -72,6 +75,23 @@ func listenFDs() int {
 		}
 	}
 	return 0
+}
+
+// checkPassedFDs makes sure every fd the container is to get (LISTEN_FDS,
+// then --preserve-fds) was passed to us. Go opens all of its own files
+// close-on-exec and an inherited fd is not, so an fd at such a number that
+// is missing or close-on-exec is one of the runtime's own (the log file,
+// the netpoller, a socket) that must never reach the container.
+func checkPassedFDs(preserve int) error {
+	listen := listenFDs()
+	for fd := 3; fd < 3+listen+preserve; fd++ {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil && flags&unix.FD_CLOEXEC == 0 {
+			continue
+		}
+		return fmt.Errorf("--preserve-fds %d (after %d LISTEN_FDS): fd %d was not passed to gocontainer", preserve, listen, fd)
+	}
+	return nil
 }
 
 func (h *handler) load(g *ocicli.GlobalOptions, id string) (*libcontainer.Container, *slog.Logger, error) {
