@@ -100,6 +100,10 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 		// runc's words, which callers know.
 		return nil, errors.New("cannot allocate tty if gocontainer will detach without setting console socket (process.terminal is true)")
 	}
+	if (spec.Process == nil || !spec.Process.Terminal) && b.consoleSocket != "" {
+		// The receiver would wait for a master that never comes.
+		return nil, errors.New("cannot use console socket if gocontainer will not allocate tty (process.terminal is false)")
+	}
 
 	if err := os.MkdirAll(b.root, 0o700); err != nil {
 		return nil, fmt.Errorf("state root: %w", err)

@@ -121,6 +121,10 @@ func (h *handler) Start(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.
 }
 
 func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.RunOptions) error {
+	if !o.Detach && o.ConsoleSocket != "" {
+		// runc's rule: a foreground run relays the terminal itself.
+		return errors.New("cannot use console socket if gocontainer will not detach (run --console-socket needs --detach)")
+	}
 	// A foreground run without --console-socket receives the terminal
 	// itself (used only when process.terminal is true).
 	var consoleRuntime, consoleContainer *os.File

@@ -188,25 +188,76 @@ func TestTerminalConsoleSocketGivesTheContainerAPty(t *testing.T) {
 	}
 }
 
-func TestTerminalCreateWithoutConsoleSocketFailsAndLeavesNothing(t *testing.T) {
+// The console socket goes with a terminal, and only with create or a
+// detached run, as runc has it: every other combination fails at once,
+// with one line, leaving nothing behind.
+func TestTerminalConsoleSocketMisuseFailsAndLeavesNothing(t *testing.T) {
 	r := newRuntime(t)
 	for _, tc := range []struct {
 		name, id string
+		terminal bool
+		socket   bool
 		args     []string
 	}{
-		{"create", "ttyc", []string{"create"}},
-		{"run_detach", "ttyd", []string{"run", "--detach"}},
+		{name: "create_terminal_without_socket", id: "ttyc", terminal: true, args: []string{"create"}},
+		{name: "run_detach_terminal_without_socket", id: "ttyd", terminal: true, args: []string{"run", "--detach"}},
+		{name: "create_socket_without_terminal", id: "ttye", socket: true, args: []string{"create"}},
+		{name: "run_foreground_with_socket", id: "ttyf", terminal: true, socket: true, args: []string{"run"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			snap := takeSnapshot(t)
 			spec := terminalSpec("sh")
+			spec.Process.Terminal = tc.terminal
 			cg := uniqueCgroup(t)
 			spec.Linux.CgroupsPath = cg
 			b := newBundle(t, spec)
 			r.deleteOnCleanup(t, tc.id)
-			res := r.run(t, append(tc.args, "--bundle", b.dir, tc.id)...)
+			args := tc.args
+			if tc.socket {
+				args = append(args, "--console-socket", newConsoleReceiver(t).path)
+			}
+			res := r.run(t, append(args, "--bundle", b.dir, tc.id)...)
 			requireOneLineError(t, res, "console socket")
 			r.requireNothingLeft(t, snap, tc.id, cg)
+		})
+	}
+}
+
+// What the process sees of its terminal, for users other than root and in
+// a user namespace (where /dev/console is bound with the new mount API as
+// the namespace's root).
+func TestTerminalSeenFromInside(t *testing.T) {
+	r := newRuntime(t)
+	script := `tty; stat -c 'owner=%u' $(tty); [ /dev/console -ef "$(tty)" ] && echo console-is-tty; echo done`
+	for i, tc := range []struct {
+		name string
+		edit func(t *testing.T, b *bundle, s *specs.Spec)
+	}{
+		{name: "user_1000_owns_its_terminal", edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+			s.Process.User = specs.User{UID: 1000, GID: 1000}
+		}},
+		{name: "user_namespace", edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+			require.NoError(t, os.Chmod(b.dir, 0o755))
+			require.NoError(t, os.Chmod(filepath.Dir(b.dir), 0o755))
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+			maps := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+			s.Linux.UIDMappings, s.Linux.GIDMappings = maps, maps
+			s.Process.User = specs.User{UID: 1000, GID: 1000}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := terminalSpec("sh", "-c", script)
+			b := newBundle(t, spec)
+			tc.edit(t, b, spec)
+			b.write(t, spec)
+			id := "ttyin" + itoa(i)
+			cr := newConsoleReceiver(t)
+			r.deleteOnCleanup(t, id)
+			r.ok(t, "create", "--console-socket", cr.path, "--bundle", b.dir, id)
+			out := readTerminal(cr.receive(t))
+			r.ok(t, "start", id)
+			out.waitFor(t, `(?m)^done\r?$`)
+			require.Regexp(t, `^/dev/pts/0\r\nowner=1000\r\nconsole-is-tty\r\ndone\r\n`, out.String())
 		})
 	}
 }
