@@ -232,9 +232,6 @@ func (c *create) run(ctx context.Context) error {
 	preserved := b.listenFDs + b.preserveFDs
 	extra := make([]*os.File, 0, preserved+4)
 	for i := 0; i < preserved; i++ {
-		if _, err := unix.FcntlInt(uintptr(3+i), unix.F_GETFD, 0); err != nil {
-			return fmt.Errorf("preserved fd %d: %w", 3+i, os.NewSyscallError("fcntl F_GETFD", err))
-		}
 		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}
 	base := 3 + preserved

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -367,4 +368,57 @@ func TestTerminalOffDetachedContainerGetsTheCreatorsStdio(t *testing.T) {
 	// The container's fd 1 is the very file create wrote to.
 	require.Equal(t, "got hello\n"+stdout.Name()+"\n", readFile(t, stdout.Name()))
 	require.Equal(t, "oops\n", readFile(t, stderr.Name()))
+}
+
+// The pty must come from a real devpts and /dev/console must be a plain
+// file or device: a container image cannot make the init open or bind
+// something else (CVE-2025-52565). Each setup fails create with one line
+// naming the path, and leaves nothing behind.
+func TestTerminalRefusesAForgedDevpts(t *testing.T) {
+	r := newRuntime(t)
+	withoutDevTmpfs := func(s *specs.Spec) {
+		s.Mounts = slices.DeleteFunc(s.Mounts, func(m specs.Mount) bool { return m.Destination == "/dev" })
+	}
+	for i, tc := range []struct {
+		name string
+		edit func(t *testing.T, b *bundle, s *specs.Spec)
+		want string
+	}{
+		{name: "no_devpts_mounted", edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+			s.Mounts = slices.DeleteFunc(s.Mounts, func(m specs.Mount) bool { return m.Type == "devpts" })
+		}, want: "/dev/pts/ptmx"},
+		{name: "ptmx_node_in_the_image", edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+			withoutDevTmpfs(s)
+			s.Mounts = slices.DeleteFunc(s.Mounts, func(m specs.Mount) bool { return m.Type == "devpts" })
+			require.NoError(t, os.MkdirAll(filepath.Join(b.rootfs, "dev/pts"), 0o755))
+			require.NoError(t, unix.Mknod(filepath.Join(b.rootfs, "dev/pts/ptmx"), unix.S_IFCHR|0o666, int(unix.Mkdev(5, 2))))
+		}, want: "not on a devpts"},
+		{name: "dev_console_symlink_in_the_image", edit: func(t *testing.T, b *bundle, s *specs.Spec) {
+			withoutDevTmpfs(s)
+			require.NoError(t, os.MkdirAll(filepath.Join(b.rootfs, "dev"), 0o755))
+			require.NoError(t, os.Symlink("/etc/hostname", filepath.Join(b.rootfs, "dev/console")))
+		}, want: "/dev/console"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := takeSnapshot(t)
+			spec := terminalSpec("true")
+			cg := uniqueCgroup(t)
+			spec.Linux.CgroupsPath = cg
+			b := newBundle(t, spec)
+			tc.edit(t, b, spec)
+			b.write(t, spec)
+			id := "ttyforge" + itoa(i)
+			r.deleteOnCleanup(t, id)
+			res := r.run(t, "create", "--console-socket", newConsoleReceiver(t).path, "--bundle", b.dir, id)
+			requireOneLineError(t, res, tc.want)
+			t.Logf("create: %s", strings.TrimSpace(res.stderr))
+			r.requireNothingLeft(t, snap, id, cg)
+			if tc.name == "dev_console_symlink_in_the_image" {
+				data, err := os.ReadFile(filepath.Join(b.rootfs, "etc/hostname"))
+				if err == nil {
+					require.NotContains(t, string(data), "pts", "the pty was bound over the symlink's target")
+				}
+			}
+		})
+	}
 }
