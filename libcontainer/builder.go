@@ -12,7 +12,9 @@ type ContainerBuilder struct {
 	root          string
 	pidFile       string
 	consoleSocket string
+	consoleFile   *os.File
 	preserveFDs   int
+	listenFDs     int
 	stdin         *os.File
 	stdout        *os.File
 	stderr        *os.File
@@ -41,9 +43,27 @@ func (b *ContainerBuilder) WithConsoleSocket(path string) *ContainerBuilder {
 	return b
 }
 
+// WithConsoleSocketFile sets an already connected unix socket that receives
+// the pty master instead of a path: a runtime that relays the terminal
+// itself passes one end of NewConsoleSocketPair. The caller keeps
+// ownership of f. It is only used when process.terminal is true.
+func (b *ContainerBuilder) WithConsoleSocketFile(f *os.File) *ContainerBuilder {
+	b.consoleFile = f
+	return b
+}
+
 // WithPreserveFDs passes fds 3 .. 3+n-1 of the caller into the container.
 func (b *ContainerBuilder) WithPreserveFDs(n int) *ContainerBuilder {
 	b.preserveFDs = n
+	return b
+}
+
+// WithListenFDs passes n socket-activation fds (systemd's LISTEN_FDS),
+// which come before the preserved fds: fds 3 .. 3+n-1 of the caller go to
+// the container at the same numbers, and its process gets LISTEN_FDS=n and
+// LISTEN_PID=1 (as with runc), so the activated service finds them.
+func (b *ContainerBuilder) WithListenFDs(n int) *ContainerBuilder {
+	b.listenFDs = n
 	return b
 }
 

@@ -39,6 +39,9 @@ type initConfig struct {
 	NoPivot      bool            `json:"no_pivot"`
 	NoNewKeyring bool            `json:"no_new_keyring"`
 	PreserveFDs  int             `json:"preserve_fds"`
+	// ListenFDs is how many of the preserved fds are socket activation's
+	// (LISTEN_FDS), announced to the process in its environment.
+	ListenFDs int `json:"listen_fds,omitempty"`
 	// FifoFD is the init's O_PATH handle on exec.fifo.
 	FifoFD int `json:"fifo_fd"`
 	// ExeFD is the sealed binary the init was executed from; the init
@@ -49,6 +52,9 @@ type initConfig struct {
 	UserNS  bool `json:"user_ns"`
 	// LogLevel is the lowest level the runtime's logger records.
 	LogLevel slog.Level `json:"log_level"`
+	// ConsoleFD is the connected console socket the init sends the pty
+	// master over (process.terminal); 0 when there is none.
+	ConsoleFD int `json:"console_fd,omitempty"`
 
 	// spec is Config decoded, in the init.
 	spec *specs.Spec
@@ -90,8 +96,13 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
 		return nil, fmt.Errorf("root.path: %w", err)
 	}
-	if spec.Process != nil && spec.Process.Terminal && b.consoleSocket == "" {
-		return nil, errors.New("process.terminal is true: --console-socket is required to receive the terminal")
+	if spec.Process != nil && spec.Process.Terminal && b.consoleSocket == "" && b.consoleFile == nil {
+		// runc's words, which callers know.
+		return nil, errors.New("cannot allocate tty if gocontainer will detach without setting console socket (process.terminal is true)")
+	}
+	if (spec.Process == nil || !spec.Process.Terminal) && b.consoleSocket != "" {
+		// The receiver would wait for a master that never comes.
+		return nil, errors.New("cannot use console socket if gocontainer will not allocate tty (process.terminal is false)")
 	}
 
 	if err := os.MkdirAll(b.root, 0o700); err != nil {
@@ -216,15 +227,30 @@ func (c *create) run(ctx context.Context) error {
 	}
 	defer parent.Close()
 
-	// fds 3 .. 3+n-1 are the caller's preserved fds, at the same numbers;
-	// the runtime's own follow them.
-	extra := make([]*os.File, 0, b.preserveFDs+3)
-	for i := 0; i < b.preserveFDs; i++ {
+	// fds 3 .. 3+n-1 are the caller's socket-activation and preserved
+	// fds, at the same numbers; the runtime's own follow them.
+	preserved := b.listenFDs + b.preserveFDs
+	extra := make([]*os.File, 0, preserved+4)
+	for i := 0; i < preserved; i++ {
 		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}
-	base := 3 + b.preserveFDs
+	base := 3 + preserved
 	extra = append(extra, child.File(), fifo, exe)
 	sockFD, fifoFD, exeFD := base, base+1, base+2
+	stdin, stdout, stderr := b.stdin, b.stdout, b.stderr
+	consoleFD := 0
+	if spec.Process != nil && spec.Process.Terminal {
+		sock, err := c.consoleSocket()
+		if err != nil {
+			return err
+		}
+		defer sock.Close()
+		extra = append(extra, sock)
+		consoleFD = base + 3
+		// The terminal becomes the process's stdio; the init holds none
+		// of the caller's (as with runc, they are /dev/null until then).
+		stdin, stdout, stderr = nil, nil, nil
+	}
 
 	// Go may reuse fd numbers while shuffling ExtraFiles into place
 	// (golang/go#61751), so the binary is executed through the number it
@@ -234,9 +260,9 @@ func (c *create) run(ctx context.Context) error {
 		Args:       []string{os.Args[0], "init"},
 		Env:        initEnv(sockFD),
 		Dir:        "/",
-		Stdin:      b.stdin,
-		Stdout:     b.stdout,
-		Stderr:     b.stderr,
+		Stdin:      stdin,
+		Stdout:     stdout,
+		Stderr:     stderr,
 		ExtraFiles: extra,
 	}
 	// The init forks into its PID namespace and its first stage exits: be
@@ -311,8 +337,9 @@ func (c *create) run(ctx context.Context) error {
 	cfg := &initConfig{
 		ID: b.id, Config: c.config, Bundle: c.bundle, Rootfs: c.rootfs,
 		NoPivot: c.ib.noPivot, NoNewKeyring: c.ib.noNewKeyring,
-		PreserveFDs: b.preserveFDs, FifoFD: fifoFD, ExeFD: exeFD, InitPid: c.initPid,
+		PreserveFDs: preserved, ListenFDs: b.listenFDs, FifoFD: fifoFD, ExeFD: exeFD, InitPid: c.initPid,
 		UserNS: hasNamespace(spec.Linux, specs.UserNamespace), LogLevel: lowestLevel(b.logger),
+		ConsoleFD: consoleFD,
 	}
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
 		return c.initFailed(fmt.Errorf("send config to container init: %w", err))

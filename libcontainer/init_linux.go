@@ -240,6 +240,14 @@ func (in *initProcess) run() error {
 			return err
 		}
 	}
+	// The terminal comes after the container's mounts (the pty is the
+	// container's devpts) and before Finalize, which may make /dev
+	// read-only.
+	if in.cfg.ConsoleFD > 0 {
+		if err := step("terminal", func() error { return in.setupConsole(mountNS) }); err != nil {
+			return err
+		}
+	}
 
 	// Hostname and sysctls come before Finalize, which may make /proc/sys
 	// read-only (readonlyPaths).
@@ -275,6 +283,11 @@ func (in *initProcess) run() error {
 			return err
 		}
 		defer in.seccomp.Release()
+	}
+	if in.cfg.ListenFDs > 0 {
+		// The activated service checks LISTEN_PID against its own pid,
+		// which is 1 in the container (as runc sets it).
+		proc.Env = append(proc.Env, "LISTEN_FDS="+strconv.Itoa(in.cfg.ListenFDs), "LISTEN_PID=1")
 	}
 	if err := in.setupProcess(proc); err != nil {
 		return err

@@ -41,7 +41,12 @@ func (h *handler) LogError(g *ocicli.GlobalOptions, err error) {
 	log.Error(err.Error())
 }
 
-func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions) (*libcontainer.InitContainerBuilder, *slog.Logger, error) {
+// builder prepares create/run; consoleFile, when not nil, is the socket the
+// runtime itself receives the pty master on (foreground run).
+func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions, consoleFile *os.File) (*libcontainer.InitContainerBuilder, *slog.Logger, error) {
+	if err := checkPassedFDs(o.PreserveFDs); err != nil {
+		return nil, nil, err
+	}
 	log, err := newLogger(g)
 	if err != nil {
 		return nil, nil, err
@@ -49,7 +54,9 @@ func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions) (*li
 	b := libcontainer.NewContainerBuilder(o.ID, g.Root).
 		WithPidFile(o.PidFile).
 		WithConsoleSocket(o.ConsoleSocket).
-		WithPreserveFDs(o.PreserveFDs + listenFDs()).
+		WithConsoleSocketFile(consoleFile).
+		WithPreserveFDs(o.PreserveFDs).
+		WithListenFDs(listenFDs()).
 		WithLogger(log).
 		AsInit(o.Bundle).
 		WithNoPivot(o.NoPivot).
@@ -70,6 +77,23 @@ func listenFDs() int {
 	return 0
 }
 
+// checkPassedFDs makes sure every fd the container is to get (LISTEN_FDS,
+// then --preserve-fds) was passed to us. Go opens all of its own files
+// close-on-exec and an inherited fd is not, so an fd at such a number that
+// is missing or close-on-exec is one of the runtime's own (the log file,
+// the netpoller, a socket) that must never reach the container.
+func checkPassedFDs(preserve int) error {
+	listen := listenFDs()
+	for fd := 3; fd < 3+listen+preserve; fd++ {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil && flags&unix.FD_CLOEXEC == 0 {
+			continue
+		}
+		return fmt.Errorf("--preserve-fds %d (after %d LISTEN_FDS): fd %d was not passed to gocontainer", preserve, listen, fd)
+	}
+	return nil
+}
+
 func (h *handler) load(g *ocicli.GlobalOptions, id string) (*libcontainer.Container, *slog.Logger, error) {
 	log, err := newLogger(g)
 	if err != nil {
@@ -80,7 +104,7 @@ func (h *handler) load(g *ocicli.GlobalOptions, id string) (*libcontainer.Contai
 }
 
 func (h *handler) Create(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.CreateOptions) error {
-	b, _, err := h.builder(g, o)
+	b, _, err := h.builder(g, o, nil)
 	if err != nil {
 		return err
 	}
@@ -97,7 +121,22 @@ func (h *handler) Start(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.
 }
 
 func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.RunOptions) error {
-	b, log, err := h.builder(g, &o.CreateOptions)
+	if !o.Detach && o.ConsoleSocket != "" {
+		// runc's rule: a foreground run relays the terminal itself.
+		return errors.New("cannot use console socket if gocontainer will not detach (run --console-socket needs --detach)")
+	}
+	// A foreground run without --console-socket receives the terminal
+	// itself (used only when process.terminal is true).
+	var consoleRuntime, consoleContainer *os.File
+	if !o.Detach && o.ConsoleSocket == "" {
+		var err error
+		if consoleRuntime, consoleContainer, err = libcontainer.NewConsoleSocketPair(); err != nil {
+			return err
+		}
+		defer consoleRuntime.Close()
+		defer consoleContainer.Close()
+	}
+	b, log, err := h.builder(g, &o.CreateOptions, consoleContainer)
 	if err != nil {
 		return err
 	}
@@ -112,6 +151,18 @@ func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.Ru
 	if err != nil {
 		return err
 	}
+	var relay *libcontainer.TerminalRelay
+	if consoleRuntime != nil && c.Terminal() {
+		// The init sent the master before it reported ready.
+		consoleContainer.Close()
+		relay, err = startRelay(consoleRuntime)
+		if err != nil {
+			_ = c.Delete(ctx, true)
+			return err
+		}
+		// Restores the user's terminal on every path out.
+		defer relay.Close(0)
+	}
 	if err := c.Start(ctx); err != nil {
 		_ = c.Delete(ctx, true)
 		return err
@@ -119,7 +170,23 @@ func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.Ru
 	if o.Detach {
 		return nil
 	}
-	code, err := waitForwarding(c, sigs, log)
+	var winch func()
+	if relay != nil {
+		winch = func() {
+			if err := relay.Resize(); err != nil {
+				log.Debug("resize terminal", slog.Any("error", err))
+			}
+		}
+	}
+	code, err := waitForwarding(c, sigs, winch, log)
+	if relay != nil {
+		// Everything the container wrote reaches the user before the
+		// terminal is restored; a process that outlives the init and
+		// keeps the terminal open is not waited for long.
+		if rerr := relay.Close(2 * time.Second); rerr != nil {
+			log.Debug("terminal relay", slog.Any("error", rerr))
+		}
+	}
 	if !o.Keep {
 		if derr := c.Delete(ctx, true); derr != nil && err == nil {
 			err = derr
@@ -134,9 +201,26 @@ func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.Ru
 	return nil
 }
 
+// startRelay receives the container's terminal on sock and connects it to
+// this process's stdio.
+func startRelay(sock *os.File) (*libcontainer.TerminalRelay, error) {
+	master, err := libcontainer.ReceiveConsole(sock)
+	if err != nil {
+		return nil, err
+	}
+	relay, err := libcontainer.NewTerminalRelay(master, os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		master.Close()
+		return nil, err
+	}
+	return relay, nil
+}
+
 // waitForwarding relays every signal this process gets to the container's
-// init until it exits, and returns its exit code.
-func waitForwarding(c *libcontainer.Container, sigs chan os.Signal, log *slog.Logger) (int, error) {
+// init until it exits, and returns its exit code. With a terminal, winch
+// handles SIGWINCH instead: the kernel signals the container's foreground
+// process group itself when the window size changes.
+func waitForwarding(c *libcontainer.Container, sigs chan os.Signal, winch func(), log *slog.Logger) (int, error) {
 	type result struct {
 		code int
 		err  error
@@ -155,6 +239,10 @@ func waitForwarding(c *libcontainer.Container, sigs chan os.Signal, log *slog.Lo
 			// SIGCHLD is ours (the init is our child); SIGURG is the Go
 			// runtime's preemption signal, not the user's.
 			if !ok || sig == unix.SIGCHLD || sig == unix.SIGURG {
+				continue
+			}
+			if sig == unix.SIGWINCH && winch != nil {
+				winch()
 				continue
 			}
 			if err := c.Kill(sig, false); err != nil {
