@@ -203,6 +203,14 @@ func (c *create) run(ctx context.Context) error {
 	}
 	defer fifo.Close()
 
+	// Idmapped mounts are made here, in the host's namespaces, before any
+	// process exists; the init moves them into place.
+	idm, err := prepareIDMapMounts(spec, c.bundle, c.log)
+	if err != nil {
+		return err
+	}
+	defer idm.Close()
+
 	exe, method, err := exeseal.Open(c.dir)
 	if err != nil {
 		return err
@@ -316,6 +324,9 @@ func (c *create) run(ctx context.Context) error {
 	}
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
 		return c.initFailed(fmt.Errorf("send config to container init: %w", err))
+	}
+	if err := idm.send(parent); err != nil {
+		return c.initFailed(err)
 	}
 	if res != nil {
 		// What update merges onto, saved with the rest once the init is

@@ -199,10 +199,15 @@ func (in *initProcess) run() error {
 	}
 	in.procFD = procFD
 
+	idmapped, err := recvIDMapMounts(in.conn, spec)
+	if err != nil {
+		return channel.NewInitError("idmapped mounts", err)
+	}
 	mountNS := hasNamespace(spec.Linux, specs.MountNamespace)
 	ropts := rootfs.Options{
 		Spec: spec, Rootfs: in.cfg.Rootfs, Bundle: in.cfg.Bundle,
 		NoPivot: in.cfg.NoPivot, InUserNS: in.cfg.UserNS, Logger: in.log,
+		IDMapped: idmapped,
 	}
 	if mountNS {
 		if err := step("prepare rootfs", func() error { return rootfs.Prepare(in.sys, ropts) }); err != nil {

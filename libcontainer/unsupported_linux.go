@@ -29,6 +29,9 @@ func checkSupported(s *specs.Spec, log *slog.Logger) error {
 			return fmt.Errorf("process.selinuxLabel: SELinux labels are %w yet", ErrUnsupported)
 		}
 	}
+	if err := checkIDMapMounts(s); err != nil {
+		return err
+	}
 	l := s.Linux
 	if l == nil {
 		return nil
