@@ -43,6 +43,10 @@ type Options struct {
 	// IDMapped) to the detached, already idmapped mount fd the runtime
 	// parent made for it; Prepare moves it into place and closes it.
 	IDMapped map[int]int
+	// MountLabel is linux.mountLabel when SELinux is enabled ("" when it
+	// is not): the context of every fresh mount that takes one and of the
+	// masked-path tmpfs, as with runc.
+	MountLabel string
 }
 
 // ErrSymlinkDestination is returned (wrapped) when /proc or /sys (or a
