@@ -291,6 +291,9 @@ func (c *create) run(ctx context.Context) error {
 		return fmt.Errorf("container init: %w", err)
 	}
 	c.state.InitPid, c.state.InitStart = c.initPid, st.start
+	if err := c.applyIntelRdt(); err != nil {
+		return err
+	}
 	if proc := spec.Process; proc != nil && proc.OOMScoreAdj != nil {
 		// Written from the host's procfs, about the init's host pid, before
 		// the init runs any container-controlled code.
@@ -567,6 +570,9 @@ func (c *create) cleanup() {
 		if err := c.cgroup.Destroy(); err != nil {
 			c.log.Warn("remove cgroup after failed create", slog.Any("error", err))
 		}
+	}
+	if err := destroyIntelRdt(c.state); err != nil {
+		c.log.Warn("remove resctrl group after failed create", slog.Any("error", err))
 	}
 	if err := os.RemoveAll(c.dir); err != nil {
 		c.log.Warn("remove state directory after failed create", slog.Any("error", err))

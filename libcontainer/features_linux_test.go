@@ -21,7 +21,10 @@ func TestFeaturesMatchWhatTheRuntimeImplements(t *testing.T) {
 	require.Contains(t, f.MountOptions, "rnostrictatime")
 	require.Contains(t, f.Linux.Seccomp.Actions, string(specs.ActErrno))
 	require.Contains(t, f.Linux.Seccomp.Actions, string(specs.ActNotify), "notify is implemented (listenerPath)")
-	require.False(t, *f.Linux.Apparmor.Enabled)
+	require.True(t, *f.Linux.Apparmor.Enabled)
+	require.True(t, *f.Linux.Selinux.Enabled)
+	require.True(t, *f.Linux.IntelRdt.Enabled)
+	require.True(t, *f.Linux.IntelRdt.Monitoring)
 	require.True(t, *f.Linux.MountExtensions.IDMap.Enabled)
 	require.Len(t, f.Hooks, 6)
 }
