@@ -81,8 +81,16 @@ func NewGroup(root, id string, c *specs.LinuxIntelRdt) (*Group, error) {
 		name = c.ClosID
 	}
 	g := &Group{Path: filepath.Join(root, name)}
-	if _, err := os.Stat(g.Path); errors.Is(err, os.ErrNotExist) || c.ClosID == "" {
+	_, err := os.Stat(g.Path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		g.Owned = true
+	case err != nil:
+		return nil, fmt.Errorf("linux.intelRdt: %w", err)
+	case c.ClosID == "":
+		// The container's own group must be new: removing it on delete
+		// must never take someone else's.
+		return nil, fmt.Errorf("linux.intelRdt: resctrl group %s already exists", g.Path)
 	}
 	if c.EnableMonitoring {
 		g.MonPath = filepath.Join(g.Path, "mon_groups", id)

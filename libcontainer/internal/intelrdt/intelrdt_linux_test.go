@@ -109,6 +109,11 @@ func TestExistingClosIDGroupIsJoinedAndKept(t *testing.T) {
 	require.NoError(t, g.Destroy())
 	require.DirExists(t, filepath.Join(root, "gold"))
 
+	// A group named after the container must be new.
+	require.NoError(t, os.Mkdir(filepath.Join(root, "ctr"), 0o755))
+	_, err := NewGroup(root, "ctr", &specs.LinuxIntelRdt{})
+	require.ErrorContains(t, err, "resctrl group "+filepath.Join(root, "ctr")+" already exists")
+
 	// A new closID group is the runtime's own.
 	g = fakeGroup(t, root, "ctr", &specs.LinuxIntelRdt{ClosID: "silver"})
 	require.True(t, g.Owned)
