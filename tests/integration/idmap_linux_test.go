@@ -265,3 +265,31 @@ func TestIdmapBadInputFailsWithOneLineAndLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestIdmapMountOfAFile: a single-file source is idmapped and moved onto a
+// file destination.
+func TestIdmapMountOfAFile(t *testing.T) {
+	r := newRuntime(t)
+	data := hostDir(t, 0, 1000)
+	requireIdmapSupported(t, data)
+	snap := takeSnapshot(t)
+	spec := baseSpec("stat", "-c", "%u:%g %s", "/etc/idfile")
+	cg := uniqueCgroup(t)
+	spec.Linux.CgroupsPath = cg
+	b := newBundle(t, spec)
+	withUserNS(t, b, spec)
+	require.NoError(t, os.WriteFile(filepath.Join(b.rootfs, "etc", "idfile"), nil, 0o644))
+	m := []specs.LinuxIDMapping{{ContainerID: 1000, HostID: 100000, Size: 1}}
+	spec.Mounts = append(spec.Mounts, specs.Mount{
+		Destination: "/etc/idfile", Type: "bind", Source: filepath.Join(data, "f"), Options: []string{"bind", "idmap"},
+		UIDMappings: m, GIDMappings: m,
+	})
+	b.write(t, spec)
+	id := "idm-file"
+	r.deleteOnCleanup(t, id)
+	res := r.run(t, "run", "--bundle", b.dir, id)
+	require.Equal(t, 0, res.code, "run\n%s", res)
+	// The host file holds "x": one byte, so the mount is the host file.
+	require.Equal(t, "0:0 1\n", res.stdout)
+	r.requireNothingLeft(t, snap, id, cg)
+}

@@ -66,7 +66,7 @@ func UserNS(uids, gids []specs.LinuxIDMapping) (*os.File, error) {
 // as well ("ridmap"), otherwise only the top mount is idmapped, as in runc.
 func Clone(source string, userns int, tree, recursive bool) (*os.File, error) {
 	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
-	if tree || recursive {
+	if tree {
 		flags |= unix.AT_RECURSIVE
 	}
 	fd, err := unix.OpenTree(unix.AT_FDCWD, source, uint(flags))

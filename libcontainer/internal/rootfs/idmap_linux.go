@@ -11,8 +11,9 @@ import (
 
 // IDMapped reports whether m is an idmapped mount, and how: "idmap",
 // "ridmap" or uidMappings/gidMappings on the mount (which, as in runc,
-// imply "idmap"). tree says the source's submounts come along (rbind or
-// ridmap); recursive says they are idmapped too (ridmap).
+// imply "idmap"). tree says the source's submounts come along (rbind);
+// recursive says the idmapping reaches them too (ridmap), as in runc:
+// "bind,ridmap" clones one mount, "rbind,idmap" idmaps only its top.
 func IDMapped(m *specs.Mount) (idmapped, tree, recursive bool) {
 	idmapped = len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0
 	for _, o := range m.Options {
@@ -25,7 +26,7 @@ func IDMapped(m *specs.Mount) (idmapped, tree, recursive bool) {
 			tree = true
 		}
 	}
-	return idmapped, tree || recursive, recursive
+	return idmapped, tree, recursive
 }
 
 // IDMappedIndexes lists the indexes of the idmapped mounts of s, in order:

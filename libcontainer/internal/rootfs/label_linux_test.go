@@ -51,7 +51,8 @@ func TestIDMapped(t *testing.T) {
 		{specs.Mount{Options: []string{"rbind"}}, false, true, false},
 		{specs.Mount{Options: []string{"bind", "idmap"}}, true, false, false},
 		{specs.Mount{Options: []string{"rbind", "idmap"}}, true, true, false},
-		{specs.Mount{Options: []string{"bind", "ridmap"}}, true, true, true},
+		{specs.Mount{Options: []string{"bind", "ridmap"}}, true, false, true},
+		{specs.Mount{Options: []string{"rbind", "ridmap"}}, true, true, true},
 		{specs.Mount{Options: []string{"bind"}, UIDMappings: one, GIDMappings: one}, true, false, false},
 	} {
 		a, b, c := IDMapped(&tc.m)
