@@ -327,6 +327,9 @@ func (c *Container) destroy(ctx context.Context) error {
 			return fmt.Errorf("remove cgroup: %w", err)
 		}
 	}
+	if err := destroyIntelRdt(s); err != nil {
+		return err
+	}
 	if len(s.Poststop) > 0 && s.InitReady {
 		raw, err := json.Marshal(s.ociState(StatusStopped))
 		if err == nil {

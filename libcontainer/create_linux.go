@@ -214,6 +214,14 @@ func (c *create) run(ctx context.Context) error {
 	}
 	defer fifo.Close()
 
+	// Idmapped mounts are made here, in the host's namespaces, before any
+	// process exists; the init moves them into place.
+	idm, err := prepareIDMapMounts(spec, c.bundle, c.log)
+	if err != nil {
+		return err
+	}
+	defer idm.Close()
+
 	exe, method, err := exeseal.Open(c.dir)
 	if err != nil {
 		return err
@@ -309,6 +317,9 @@ func (c *create) run(ctx context.Context) error {
 		return fmt.Errorf("container init: %w", err)
 	}
 	c.state.InitPid, c.state.InitStart = c.initPid, st.start
+	if err := c.applyIntelRdt(); err != nil {
+		return err
+	}
 	if proc := spec.Process; proc != nil && proc.OOMScoreAdj != nil {
 		// Written from the host's procfs, about the init's host pid, before
 		// the init runs any container-controlled code.
@@ -343,6 +354,9 @@ func (c *create) run(ctx context.Context) error {
 	}
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
 		return c.initFailed(fmt.Errorf("send config to container init: %w", err))
+	}
+	if err := idm.send(parent); err != nil {
+		return c.initFailed(err)
 	}
 	if res != nil {
 		// What update merges onto, saved with the rest once the init is
@@ -583,6 +597,9 @@ func (c *create) cleanup() {
 		if err := c.cgroup.Destroy(); err != nil {
 			c.log.Warn("remove cgroup after failed create", slog.Any("error", err))
 		}
+	}
+	if err := destroyIntelRdt(c.state); err != nil {
+		c.log.Warn("remove resctrl group after failed create", slog.Any("error", err))
 	}
 	if err := os.RemoveAll(c.dir); err != nil {
 		c.log.Warn("remove state directory after failed create", slog.Any("error", err))

@@ -43,10 +43,12 @@ func Features() *features.Features {
 				KnownFlags:     libseccomp.KnownFlags(),
 				SupportedFlags: libseccomp.KnownFlags(),
 			},
-			Apparmor:        &features.Apparmor{Enabled: &no},
-			Selinux:         &features.Selinux{Enabled: &no},
-			IntelRdt:        &features.IntelRdt{Enabled: &no},
-			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
+			// Compiled-in support, not the host's (features-linux.md):
+			// create refuses a profile or intelRdt the host lacks.
+			Apparmor:        &features.Apparmor{Enabled: &yes},
+			Selinux:         &features.Selinux{Enabled: &yes},
+			IntelRdt:        &features.IntelRdt{Enabled: &yes, Schemata: &yes, Monitoring: &yes},
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 			NetDevices:      &features.NetDevices{Enabled: &yes},
 			MemoryPolicy: &features.MemoryPolicy{
 				Modes: procattr.MemoryPolicyModes(),

@@ -178,6 +178,10 @@ func (in *initProcess) run() error {
 	}
 
 	if !in.cfg.NoNewKeyring {
+		resetKeyLabel, err := setKeyringLabel(proc, in.log)
+		if err != nil {
+			return channel.NewInitError("selinux keyring label", err)
+		}
 		if err := step("join session keyring", func() error {
 			_, err := unix.KeyctlJoinSessionKeyring("_ses." + in.cfg.ID)
 			// No keyring support, or a user namespace that may not create
@@ -189,6 +193,7 @@ func (in *initProcess) run() error {
 		}); err != nil {
 			return err
 		}
+		resetKeyLabel()
 	}
 
 	// The host's /proc, opened before pivot_root: the container may not
@@ -199,10 +204,15 @@ func (in *initProcess) run() error {
 	}
 	in.procFD = procFD
 
+	idmapped, err := recvIDMapMounts(in.conn, spec)
+	if err != nil {
+		return channel.NewInitError("idmapped mounts", err)
+	}
 	mountNS := hasNamespace(spec.Linux, specs.MountNamespace)
 	ropts := rootfs.Options{
 		Spec: spec, Rootfs: in.cfg.Rootfs, Bundle: in.cfg.Bundle,
 		NoPivot: in.cfg.NoPivot, InUserNS: in.cfg.UserNS, Logger: in.log,
+		IDMapped: idmapped, MountLabel: mountLabel(spec),
 	}
 	if mountNS {
 		if err := step("prepare rootfs", func() error { return rootfs.Prepare(in.sys, ropts) }); err != nil {
@@ -294,6 +304,11 @@ func (in *initProcess) run() error {
 	}
 	path, err := in.lookPath(proc)
 	if err != nil {
+		return err
+	}
+	// The AppArmor profile and SELinux label take effect at the execve;
+	// armed here, the last point where a failure still reaches create.
+	if err := step("process LSM labels", func() error { return applyProcessLSM(proc, in.log) }); err != nil {
 		return err
 	}
 	// With no_new_privileges the filter goes on last, so that as few of

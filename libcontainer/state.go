@@ -66,6 +66,9 @@ type State struct {
 	// about half a millisecond (see recordedResources).
 	Resources json.RawMessage `json:"resources,omitempty"`
 
+	// IntelRdt is the resctrl group of linux.intelRdt, removed by delete.
+	IntelRdt *IntelRdtGroup `json:"intel_rdt,omitempty"`
+
 	// NamespacePaths maps each namespace type of the container to the
 	// path that joins it (for exec).
 	NamespacePaths map[specs.LinuxNamespaceType]string `json:"namespace_paths,omitempty"`

@@ -129,8 +129,9 @@ func TestUpdateChangesTheKernelLimitsOfARunningContainer(t *testing.T) {
 		{"swap_below_the_recorded_limit", []string{"--memory-swap", "64M"}, []string{"memory.swap"}},
 		{"shares_out_of_range", []string{"--cpu-share", "1", "--pids-limit", "7"}, []string{"cpu.shares"}},
 		{"negative_shares", []string{"--cpu-share", "-5"}, []string{"--cpu-share"}},
-		{"intel_rdt_l3", []string{"--l3-cache-schema", "L3:0=f", "--pids-limit", "7"}, []string{"--l3-cache-schema", "not supported"}},
-		{"intel_rdt_mba", []string{"--mem-bw-schema", "MB:0=50"}, []string{"--mem-bw-schema", "not supported"}},
+		// This host has no resctrl (as TestLSMAndRdtAbsentFromTheHostFailCreateCleanly checks).
+		{"intel_rdt_l3", []string{"--l3-cache-schema", "L3:0=f", "--pids-limit", "7"}, []string{"linux.intelRdt", "resctrl filesystem is not mounted"}},
+		{"intel_rdt_mba", []string{"--mem-bw-schema", "MB:0=50"}, []string{"linux.intelRdt", "resctrl filesystem is not mounted"}},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			res := r.run(t, append(append([]string{"update"}, bad.args...), id)...)

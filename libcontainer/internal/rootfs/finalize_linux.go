@@ -222,7 +222,7 @@ func (st *setup) maskOne(path string, h *os.File, devNull **os.File) error {
 	target := st.target(h, path)
 	if stt.Mode&unix.S_IFMT == unix.S_IFDIR {
 		st.log.Debug("mask directory", slog.String("path", path))
-		if err := st.s.Mount("tmpfs", target, "tmpfs", unix.MS_RDONLY, ""); err != nil {
+		if err := st.s.Mount("tmpfs", target, "tmpfs", unix.MS_RDONLY, st.labelData("tmpfs", "")); err != nil {
 			return fmt.Errorf("masked path %s: mount tmpfs (flags %#x): %w", path, unix.MS_RDONLY, err)
 		}
 		return nil

@@ -69,7 +69,7 @@ func (st *setup) mountFresh(m *specs.Mount, dest string, h *os.File, mo mountOpt
 	if source == "" {
 		source = m.Type
 	}
-	err := st.doMount(source, dest, h, m.Type, flags, mo.Data)
+	err := st.doMount(source, dest, h, m.Type, flags, st.labelData(m.Type, mo.Data))
 	if err != nil && m.Type == "sysfs" && st.o.InUserNS && errors.Is(err, unix.EPERM) {
 		// A user namespace that does not own the network namespace may
 		// not mount sysfs; like runc, bind the host's /sys instead.

@@ -26,6 +26,10 @@ type mountOptions struct {
 	RecAttr *unix.MountAttr
 	// TmpCopyUp is runc's "tmpcopyup" extension for tmpfs.
 	TmpCopyUp bool
+	// IDMap and RecursiveIDMap are the "idmap" and "ridmap" options: the
+	// runtime parent idmaps the source (see IDMapped) and the init moves
+	// the detached mount into place instead of binding the source.
+	IDMap, RecursiveIDMap bool
 }
 
 type flagOpt struct {
@@ -104,10 +108,18 @@ var recAttrOptions = map[string]recAttrOpt{
 	"rsymfollow":   {true, unix.MOUNT_ATTR_NOSYMFOLLOW},
 }
 
+// The atime mode is one 3-state field, so each option selects a mode.
+// "norelatime" means full atime updates (mount(8): "Do not use the
+// relatime feature"), i.e. strictatime; "nostrictatime" means the kernel
+// default, relatime. runc maps these two to an attr_clr of one atime bit,
+// which the kernel refuses with EINVAL (attr_clr must hold all of
+// MOUNT_ATTR__ATIME, mount_setattr(2)) or, for relatime (value 0), ignores.
 var recAtimeOptions = map[string]uint64{
-	"rrelatime":    unix.MOUNT_ATTR_RELATIME,
-	"rnoatime":     unix.MOUNT_ATTR_NOATIME,
-	"rstrictatime": unix.MOUNT_ATTR_STRICTATIME,
+	"rrelatime":      unix.MOUNT_ATTR_RELATIME,
+	"rnoatime":       unix.MOUNT_ATTR_NOATIME,
+	"rstrictatime":   unix.MOUNT_ATTR_STRICTATIME,
+	"rnorelatime":    unix.MOUNT_ATTR_STRICTATIME,
+	"rnostrictatime": unix.MOUNT_ATTR_RELATIME,
 }
 
 // parseMountOptions turns an OCI options list into flags, propagation, data
@@ -168,8 +180,12 @@ func parseMountOptions(options []string) (mountOptions, error) {
 			mo.RecAttr.Attr_clr |= unix.MOUNT_ATTR__ATIME
 			mo.RecAttr.Attr_set &^= unix.MOUNT_ATTR__ATIME
 			continue
-		case "idmap", "ridmap":
-			return mountOptions{}, fmt.Errorf("mount option %q (idmapped mounts) is not supported", o)
+		case "idmap":
+			mo.IDMap = true
+			continue
+		case "ridmap":
+			mo.IDMap, mo.RecursiveIDMap = true, true
+			continue
 		case "":
 			return mountOptions{}, fmt.Errorf("empty mount option")
 		}
@@ -199,10 +215,9 @@ func rootPropagation(s string) (flags uintptr, set bool, err error) {
 }
 
 // MountOptionNames lists every mount option Prepare understands (for the
-// features command), sorted. idmap and ridmap are parsed but refused, so
-// they are not listed.
+// features command), sorted.
 func MountOptionNames() []string {
-	names := []string{"tmpcopyup"}
+	names := []string{"tmpcopyup", "idmap", "ridmap"}
 	for n := range flagOptions {
 		names = append(names, n)
 	}

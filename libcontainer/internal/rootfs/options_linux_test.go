@@ -44,7 +44,6 @@ func TestParseMountOptions(t *testing.T) {
 			flags: unix.MS_NOSUID | unix.MS_NOEXEC, data: "newinstance,ptmxmode=0666,mode=0620,gid=5"},
 		{name: "tmpcopyup", opts: []string{"tmpcopyup"}, copyUp: true},
 		{name: "defaults", opts: []string{"defaults"}},
-		{name: "idmap refused", opts: []string{"idmap"}, wantErr: "idmapped"},
 		{name: "empty option refused", opts: []string{""}, wantErr: "empty mount option"},
 		{name: "nul refused", opts: []string{"a\x00b"}, wantErr: "NUL"},
 	}
@@ -75,6 +74,41 @@ func TestParseMountOptionsRecursiveAttrs(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(0), mo.RecAttr.Attr_set)
 	require.Equal(t, uint64(unix.MOUNT_ATTR_RDONLY), mo.RecAttr.Attr_clr)
+}
+
+func TestParseMountOptionsIDMap(t *testing.T) {
+	tests := []struct {
+		opts           []string
+		idmap, recurse bool
+	}{
+		{[]string{"bind"}, false, false},
+		{[]string{"bind", "idmap"}, true, false},
+		{[]string{"rbind", "ridmap"}, true, true},
+	}
+	for _, tt := range tests {
+		mo, err := parseMountOptions(tt.opts)
+		require.NoError(t, err)
+		require.Equal(t, tt.idmap, mo.IDMap, "%v", tt.opts)
+		require.Equal(t, tt.recurse, mo.RecursiveIDMap, "%v", tt.opts)
+		require.Empty(t, mo.Data, "idmap must never reach mount(2) data")
+	}
+}
+
+// Every atime option selects one whole mode: attr_clr always holds all of
+// MOUNT_ATTR__ATIME, or the kernel refuses the call (mount_setattr(2)).
+func TestParseMountOptionsRecursiveAtime(t *testing.T) {
+	for opt, want := range map[string]uint64{
+		"rnoatime": unix.MOUNT_ATTR_NOATIME, "rstrictatime": unix.MOUNT_ATTR_STRICTATIME,
+		"rrelatime": unix.MOUNT_ATTR_RELATIME, "ratime": unix.MOUNT_ATTR_RELATIME,
+		"rnorelatime": unix.MOUNT_ATTR_STRICTATIME, "rnostrictatime": unix.MOUNT_ATTR_RELATIME,
+	} {
+		mo, err := parseMountOptions([]string{"rbind", opt})
+		require.NoError(t, err, opt)
+		require.NotNil(t, mo.RecAttr, opt)
+		require.Equal(t, uint64(unix.MOUNT_ATTR__ATIME), mo.RecAttr.Attr_clr, opt)
+		require.Equal(t, want, mo.RecAttr.Attr_set, opt)
+		require.Empty(t, mo.Data, opt)
+	}
 }
 
 func TestRootPropagation(t *testing.T) {

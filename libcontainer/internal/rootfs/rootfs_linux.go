@@ -39,6 +39,14 @@ type Options struct {
 	// ContainerRoot is where Finalize finds the container root. Empty means
 	// "/", which is right after Pivot; tests that fake Pivot set it to Rootfs.
 	ContainerRoot string
+	// IDMapped maps the index of every idmapped mount in Spec.Mounts (see
+	// IDMapped) to the detached, already idmapped mount fd the runtime
+	// parent made for it; Prepare moves it into place and closes it.
+	IDMapped map[int]int
+	// MountLabel is linux.mountLabel when SELinux is enabled ("" when it
+	// is not): the context of every fresh mount that takes one and of the
+	// masked-path tmpfs, as with runc.
+	MountLabel string
 }
 
 // ErrSymlinkDestination is returned (wrapped) when /proc or /sys (or a
@@ -73,7 +81,7 @@ func Prepare(s Syscall, o Options) error {
 	st.root = root
 
 	for i := range o.Spec.Mounts {
-		if err := st.mount(&o.Spec.Mounts[i]); err != nil {
+		if err := st.mountIndex(i); err != nil {
 			return err
 		}
 	}
