@@ -156,11 +156,14 @@ func (c *create) run(ctx context.Context) error {
 	// encoding the runtime-spec types once more.
 	var sections struct {
 		Process json.RawMessage `json:"process"`
+		Linux   struct {
+			Seccomp json.RawMessage `json:"seccomp"`
+		} `json:"linux"`
 	}
 	if err := json.Unmarshal(c.config, &sections); err != nil {
 		return fmt.Errorf("config.json: %w", err)
 	}
-	c.state.Process = sections.Process
+	c.state.Process, c.state.Seccomp = sections.Process, sections.Linux.Seccomp
 	if spec.Linux != nil {
 		c.state.CgroupsPath = spec.Linux.CgroupsPath
 	}
@@ -422,7 +425,7 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 		}
 		switch m.Type {
 		case channel.TypeLog:
-			c.initLog(m.Payload)
+			reemitInitLog(c.log, m.Payload)
 		case channel.TypeHooks:
 			if err := c.runtimeHooks(ctx); err != nil {
 				return err
@@ -458,9 +461,9 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 	}
 }
 
-// initLog re-emits one log entry of the init (a slog JSON line, see
+// reemitInitLog re-emits one log entry of an init (a slog JSON line, see
 // initLogger) through the runtime's logger.
-func (c *create) initLog(raw json.RawMessage) {
+func reemitInitLog(log *slog.Logger, raw json.RawMessage) {
 	var entry map[string]any
 	if err := json.Unmarshal(raw, &entry); err != nil {
 		return
@@ -473,7 +476,7 @@ func (c *create) initLog(raw json.RawMessage) {
 	delete(entry, slog.LevelKey)
 	delete(entry, slog.MessageKey)
 	ctx := context.Background()
-	if !c.log.Enabled(ctx, lvl) {
+	if !log.Enabled(ctx, lvl) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, len(entry)+1)
@@ -481,7 +484,7 @@ func (c *create) initLog(raw json.RawMessage) {
 	for k, v := range entry {
 		attrs = append(attrs, slog.Any(k, v))
 	}
-	c.log.LogAttrs(ctx, lvl, msg, attrs...)
+	log.LogAttrs(ctx, lvl, msg, attrs...)
 }
 
 // lowestLevel is the lowest level l records, which the init logs at.
