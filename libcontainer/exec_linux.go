@@ -426,15 +426,15 @@ func execJoinPlan(initPid int) (string, error) {
 		info := namespaces[t]
 		path := fmt.Sprintf("/proc/%d/ns/%s", initPid, info.proc)
 		var theirs, ours unix.Stat_t
-		if err := unix.Stat(path, &theirs); err != nil {
+		self := "/proc/self/ns/" + info.proc
+		if err := unix.Stat(self, &ours); err != nil {
 			if errors.Is(err, unix.ENOENT) {
 				continue // a namespace type this kernel lacks
 			}
-			return "", fmt.Errorf("%s namespace of the container: %w", t, &os.PathError{Op: "stat", Path: path, Err: err})
-		}
-		self := "/proc/self/ns/" + info.proc
-		if err := unix.Stat(self, &ours); err != nil {
 			return "", fmt.Errorf("%s namespace: %w", t, &os.PathError{Op: "stat", Path: self, Err: err})
+		}
+		if err := unix.Stat(path, &theirs); err != nil {
+			return "", fmt.Errorf("%s namespace of the container: %w", t, &os.PathError{Op: "stat", Path: path, Err: err})
 		}
 		if theirs.Dev == ours.Dev && theirs.Ino == ours.Ino {
 			continue

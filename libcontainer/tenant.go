@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -178,7 +179,14 @@ func (tb *TenantContainerBuilder) process(recorded json.RawMessage) (*specs.Proc
 	}
 	p.Env = env
 	if tb.cwd != "" {
+		if !strings.HasPrefix(tb.cwd, "/") {
+			return nil, fmt.Errorf("--cwd %q: must be an absolute path", tb.cwd)
+		}
 		p.Cwd = tb.cwd
+	}
+	// (uid_t)-1 means "unchanged" to set*id(2).
+	if (tb.uid != nil && *tb.uid == math.MaxUint32) || (tb.gid != nil && *tb.gid == math.MaxUint32) {
+		return nil, errors.New("--user: 4294967295 is not a valid id")
 	}
 	applyUser(&p.User, tb.uid, tb.gid, tb.additionalGids)
 	if p.Capabilities, err = addCapabilities(p.Capabilities, tb.caps); err != nil {
