@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -435,8 +436,8 @@ func TestExecFailuresLeaveNothing(t *testing.T) {
 		{"missing_absolute_binary", []string{c.id, "/bin/nope"}, []string{"/bin/nope", "no such file"}},
 		{"not_executable", []string{c.id, "/etc/passwd"}, []string{"/etc/passwd", "permission denied"}},
 		{"bad_cwd", []string{"--cwd", "/nonexistent", c.id, "true"}, []string{"/nonexistent", "no such file"}},
-		{"relative_cwd", []string{"--cwd", "tmp", c.id, "true"}, []string{"process.cwd"}},
-		{"invalid_uid", []string{"--user", "4294967295", c.id, "true"}, []string{"uid"}},
+		{"relative_cwd", []string{"--cwd", "tmp", c.id, "true"}, []string{"--cwd", "absolute"}},
+		{"invalid_uid", []string{"--user", "4294967295", c.id, "true"}, []string{"--user", "4294967295"}},
 		{"user_name", []string{"--user", "nobody", c.id, "true"}, []string{"--user", "nobody"}},
 		{"bad_env", []string{"-e", "NOEQUALS", c.id, "true"}, []string{"NOEQUALS"}},
 		{"unknown_cap", []string{"--cap", "CAP_NOPE", c.id, "true"}, []string{"CAP_NOPE"}},
@@ -578,4 +579,37 @@ func TestExecSeccompNotifyListener(t *testing.T) {
 	require.True(t, slices.ContainsFunc(second.syscalls, func(nr int32) bool {
 		return nr == unix.SYS_MKDIR || nr == unix.SYS_MKDIRAT
 	}), "the agent answered the exec'd process's mkdir: %v", second.syscalls)
+}
+
+// In a container with its own user namespace the exec'd process joins it
+// (user first): it sees the container's id maps, is root inside, and a uid
+// the namespace does not map fails to start with a one-line reason.
+func TestExecJoinsTheUserNamespace(t *testing.T) {
+	r := newRuntime(t)
+	spec := baseSpec("sleep", "1000")
+	spec.Linux.CgroupsPath = uniqueCgroup(t)
+	spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	maps := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 1000}}
+	spec.Linux.UIDMappings, spec.Linux.GIDMappings = maps, maps
+	b := newBundle(t, spec)
+	// The container's root is host uid 100000: it must be able to walk
+	// the bundle's private temp directories.
+	require.NoError(t, os.Chmod(b.dir, 0o755))
+	require.NoError(t, os.Chmod(filepath.Dir(b.dir), 0o755))
+	id := "exec-userns"
+	r.deleteOnCleanup(t, id)
+	reapZombies()
+	r.ok(t, "run", "--detach", "--bundle", b.dir, id)
+	c := &execContainer{id: id, cg: spec.Linux.CgroupsPath, pid: r.mustState(t, id).Pid}
+
+	res := r.run(t, "exec", id, "sh", "-c", "cat /proc/self/uid_map; id -u; readlink /proc/self/ns/user")
+	require.Equal(t, 0, res.code, "%s", res)
+	userNS, err := os.Readlink(filepathJoinProc(c.pid, "ns/user"))
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("%10d %10d %10d\n0\n%s\n", 0, 100000, 1000, userNS), res.stdout)
+
+	res = r.run(t, "exec", "-u", "5000", id, "id")
+	requireOneLineError(t, res, "setresuid 5000", "not mapped")
+	require.Equal(t, 255, res.code)
+	requireOnlyInit(t, c)
 }
