@@ -613,3 +613,33 @@ func TestExecJoinsTheUserNamespace(t *testing.T) {
 	require.Equal(t, 255, res.code)
 	requireOnlyInit(t, c)
 }
+
+// Namespaces baseSpec leaves out: a new cgroup namespace (the exec'd
+// process sees its cgroup as "/", like the init) and a time namespace
+// with an offset (the exec'd process's boot time clock has it too).
+func TestExecJoinsCgroupAndTimeNamespaces(t *testing.T) {
+	if _, err := os.Stat("/proc/self/ns/time"); err != nil {
+		t.Skip("no time namespaces on this kernel")
+	}
+	r := newRuntime(t)
+	const year = 365 * 24 * 3600
+	c := startForExec(t, r, "exec-timens", func(s *specs.Spec) {
+		s.Linux.Namespaces = append(s.Linux.Namespaces,
+			specs.LinuxNamespace{Type: specs.CgroupNamespace}, specs.LinuxNamespace{Type: specs.TimeNamespace})
+		s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"boottime": {Secs: year}}
+	})
+	res := r.run(t, "exec", c.id, "sh", "-c", "readlink /proc/self/ns/cgroup; readlink /proc/self/ns/time; grep memory /proc/self/cgroup; cut -d. -f1 /proc/uptime")
+	require.Equal(t, 0, res.code, "%s", res)
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	require.Len(t, lines, 4, "%s", res)
+	for i, n := range []string{"cgroup", "time"} {
+		want, err := os.Readlink(filepathJoinProc(c.pid, "ns/"+n))
+		require.NoError(t, err)
+		require.Equal(t, want, lines[i], "%s namespace", n)
+	}
+	require.Regexp(t, `^\d+:memory:/$`, lines[2], "the container's cgroup is the namespace's root")
+	up, err := strconv.Atoi(lines[3])
+	require.NoError(t, err)
+	require.Greater(t, up, year, "uptime inside includes the boottime offset")
+	requireOnlyInit(t, c)
+}
