@@ -89,6 +89,9 @@ func (p *Process) Release() {
 // Wait for it.
 func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 	b := tb.base
+	if err := CheckPreservedFDs(b.preserveFDs); err != nil {
+		return nil, err
+	}
 	c, err := Load(b.root, b.id, b.logger)
 	if err != nil {
 		return nil, err
@@ -105,9 +108,6 @@ func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 			return nil, fmt.Errorf("cannot exec in a paused container %q (use --ignore-paused to override): %w", b.id, ErrPaused)
 		}
 	}
-	if tb.terminal {
-		return nil, ErrTerminalUnsupported
-	}
 	if tb.apparmor != "" && !apparmorEnabled() {
 		return nil, fmt.Errorf("--apparmor %q: AppArmor is not enabled on this host: %w", tb.apparmor, ErrUnsupported)
 	}
@@ -118,9 +118,10 @@ func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	if proc.Terminal {
-		// The console step of the exec init is not there yet; see
-		// execInit.
+	if proc.Terminal || tb.terminal {
+		// The one place the runtime refuses terminals for exec: the
+		// console step of the exec init (initProcess.runExec) is not
+		// there yet.
 		return nil, ErrTerminalUnsupported
 	}
 	if err := validate.Process(proc); err != nil {
@@ -145,6 +146,20 @@ func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 		return nil, fmt.Errorf("exec'd process: %w", os.NewSyscallError("pidfd_open", err))
 	}
 	return &Process{pid: e.pid, pidfd: pidfd}, nil
+}
+
+// CheckPreservedFDs checks that fds 3 .. 3+n-1 are open. A number the
+// caller left free is taken by the next file the runtime opens (its log,
+// a pidfd, the init socket), which would then be handed into the
+// container as "preserved". Call it before opening anything: Build checks
+// again, but by then a file of the program's own may hold the number.
+func CheckPreservedFDs(n int) error {
+	for fd := 3; fd < 3+n; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return fmt.Errorf("fd %d of the %d to preserve (3..%d) is not open: %w", fd, n, 2+n, err)
+		}
+	}
+	return nil
 }
 
 // execStart is one run of TenantContainerBuilder.Build.

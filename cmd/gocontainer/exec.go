@@ -19,6 +19,11 @@ import (
 const execFailedCode = 255
 
 func (h *handler) Exec(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.ExecOptions) error {
+	// First, before the logger or anything else opens a file that could
+	// take a free number among them.
+	if err := libcontainer.CheckPreservedFDs(o.PreserveFDs + listenFDs()); err != nil {
+		return &ocicli.ExitError{Code: execFailedCode, Err: fmt.Errorf("exec failed: --preserve-fds %d: %w", o.PreserveFDs, err)}
+	}
 	log, err := newLogger(g)
 	if err != nil {
 		return err

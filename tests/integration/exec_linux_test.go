@@ -408,6 +408,11 @@ func TestExecPreserveFds(t *testing.T) {
 	require.Equal(t, 0, res.code, "%s", res)
 	require.Equal(t, "first\nfd4-closed\n", res.stdout, "fd 3 passed, fd 4 (not preserved) not")
 
+	// More fds than the caller has open: the free numbers would be the
+	// runtime's own files (pidfd, init socket, ...), so exec refuses.
+	res = r.runWithFiles(t, []*os.File{file("only\n")}, "exec", "--preserve-fds", "3", c.id, "true")
+	requireOneLineError(t, res, "--preserve-fds 3", "fd 4", "not open")
+
 	t.Run("listen_fds", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 		defer cancel()
