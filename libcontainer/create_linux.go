@@ -163,7 +163,10 @@ func (c *create) run(ctx context.Context) error {
 	if err := json.Unmarshal(c.config, &sections); err != nil {
 		return fmt.Errorf("config.json: %w", err)
 	}
-	c.state.Process, c.state.Seccomp = sections.Process, sections.Linux.Seccomp
+	c.state.Process = sections.Process
+	if err := saveExecSeccomp(c.dir, sections.Linux.Seccomp); err != nil {
+		return err
+	}
 	if spec.Linux != nil {
 		c.state.CgroupsPath = spec.Linux.CgroupsPath
 	}

@@ -70,3 +70,23 @@ func TestExecCgroupDirs(t *testing.T) {
 		})
 	}
 }
+
+func TestExecSeccompRecordRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	got, err := loadExecSeccomp(dir)
+	require.NoError(t, err)
+	require.Nil(t, got, "no profile recorded")
+	for _, none := range []string{"", "null"} {
+		require.NoError(t, saveExecSeccomp(dir, []byte(none)))
+		_, err := os.Stat(filepath.Join(dir, execSeccompFile))
+		require.True(t, os.IsNotExist(err), "nothing recorded for %q", none)
+	}
+	profile := `{"defaultAction":"SCMP_ACT_ALLOW"}`
+	require.NoError(t, saveExecSeccomp(dir, []byte(profile)))
+	got, err = loadExecSeccomp(dir)
+	require.NoError(t, err)
+	require.JSONEq(t, profile, string(got))
+	fi, err := os.Stat(filepath.Join(dir, execSeccompFile))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}

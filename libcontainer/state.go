@@ -77,9 +77,6 @@ type State struct {
 	// Process is the config's process, kept encoded: only exec needs it,
 	// and decoding the runtime-spec types costs every command's start.
 	Process json.RawMessage `json:"process,omitempty"`
-	// Seccomp is the config's linux.seccomp, kept encoded: exec'd
-	// processes get the container's filter.
-	Seccomp json.RawMessage `json:"seccomp,omitempty"`
 	// Created state has been reached: the init finished setting up.
 	// Before that a state.json only lets delete -f find what to clean.
 	InitReady bool `json:"init_ready"`
