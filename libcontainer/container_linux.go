@@ -396,24 +396,7 @@ func (c *Container) killAndWait() error {
 // convention (128+signal when killed). Only the process that created the
 // container (and so adopted its init) can wait for it.
 func (c *Container) Wait() (int, error) {
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(c.state.InitPid, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, os.NewSyscallError("wait4", err)
-		}
-		break
-	}
-	switch {
-	case ws.Exited():
-		return ws.ExitStatus(), nil
-	case ws.Signaled():
-		return 128 + int(ws.Signal()), nil
-	}
-	return -1, fmt.Errorf("container init: unexpected wait status %#x", uint32(ws))
+	return waitExitCode(c.state.InitPid)
 }
 
 // Pause freezes every process of a running container.

@@ -167,11 +167,17 @@ func (c *create) run(ctx context.Context) error {
 	// encoding the runtime-spec types once more.
 	var sections struct {
 		Process json.RawMessage `json:"process"`
+		Linux   struct {
+			Seccomp json.RawMessage `json:"seccomp"`
+		} `json:"linux"`
 	}
 	if err := json.Unmarshal(c.config, &sections); err != nil {
 		return fmt.Errorf("config.json: %w", err)
 	}
 	c.state.Process = sections.Process
+	if err := saveExecSeccomp(c.dir, sections.Linux.Seccomp); err != nil {
+		return err
+	}
 	if spec.Linux != nil {
 		c.state.CgroupsPath = spec.Linux.CgroupsPath
 	}
@@ -463,7 +469,7 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 		}
 		switch m.Type {
 		case channel.TypeLog:
-			c.initLog(m.Payload)
+			reemitInitLog(c.log, m.Payload)
 		case channel.TypeHooks:
 			if err := c.runtimeHooks(ctx); err != nil {
 				return err
@@ -499,9 +505,9 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 	}
 }
 
-// initLog re-emits one log entry of the init (a slog JSON line, see
+// reemitInitLog re-emits one log entry of an init (a slog JSON line, see
 // initLogger) through the runtime's logger.
-func (c *create) initLog(raw json.RawMessage) {
+func reemitInitLog(log *slog.Logger, raw json.RawMessage) {
 	var entry map[string]any
 	if err := json.Unmarshal(raw, &entry); err != nil {
 		return
@@ -514,7 +520,7 @@ func (c *create) initLog(raw json.RawMessage) {
 	delete(entry, slog.LevelKey)
 	delete(entry, slog.MessageKey)
 	ctx := context.Background()
-	if !c.log.Enabled(ctx, lvl) {
+	if !log.Enabled(ctx, lvl) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, len(entry)+1)
@@ -522,7 +528,7 @@ func (c *create) initLog(raw json.RawMessage) {
 	for k, v := range entry {
 		attrs = append(attrs, slog.Any(k, v))
 	}
-	c.log.LogAttrs(ctx, lvl, msg, attrs...)
+	log.LogAttrs(ctx, lvl, msg, attrs...)
 }
 
 // lowestLevel is the lowest level l records, which the init logs at.

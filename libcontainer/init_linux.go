@@ -63,9 +63,14 @@ func Init(opts InitOptions) int {
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	conn := channel.New(os.NewFile(uintptr(fd), "init-child"))
 
-	m, err := conn.Expect(channel.TypeConfig)
-	if err != nil {
+	// The first message says which init this is: a new container's, or
+	// an exec'd process's (execinit_linux.go).
+	m, err := conn.Recv()
+	if err != nil || (m.Type != channel.TypeConfig && m.Type != channel.TypeExecConfig) {
 		return 1
+	}
+	if m.Type == channel.TypeExecConfig {
+		return execInit(conn, m, opts)
 	}
 	var cfg initConfig
 	if err := json.Unmarshal(m.Payload, &cfg); err != nil {

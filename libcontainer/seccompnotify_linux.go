@@ -14,22 +14,29 @@ import (
 const seccompFdName = "seccompFd"
 
 // sendSeccompListener hands the init's seccomp notify listener (fd, which
-// it always closes) to the agent at linux.seccomp.listenerPath: one
-// connection, one sendmsg carrying the container process state JSON and the
-// fd (SCM_RIGHTS), then the connection is closed, as runtime-spec requires.
-// Any failure fails create: the container's trapped syscalls would
-// otherwise block forever.
+// it always closes) to the agent at linux.seccomp.listenerPath.
 func (c *create) sendSeccompListener(fd int) error {
+	st := c.state.ociState(StatusCreating)
+	st.Pid = c.initPid
+	return sendSeccompListener(c.spec.Linux.Seccomp, fd, c.initPid, st, c.log)
+}
+
+// sendSeccompListener hands the seccomp notify listener (fd, which it
+// always closes) of process pid to the agent at sc.listenerPath: one
+// connection, one sendmsg carrying the container process state JSON (with
+// state, the container's) and the fd (SCM_RIGHTS), then the connection is
+// closed, as runtime-spec requires. create and exec share it. Any failure
+// fails the command: the process's trapped syscalls would otherwise block
+// forever.
+func sendSeccompListener(sc *specs.LinuxSeccomp, fd, pid int, state specs.State, log *slog.Logger) error {
 	defer unix.Close(fd)
-	sc := c.spec.Linux.Seccomp
 	st := specs.ContainerProcessState{
 		Version:  specs.Version,
 		Fds:      []string{seccompFdName},
-		Pid:      c.initPid,
+		Pid:      pid,
 		Metadata: sc.ListenerMetadata,
-		State:    c.state.ociState(StatusCreating),
+		State:    state,
 	}
-	st.State.Pid = c.initPid
 	raw, err := json.Marshal(&st)
 	if err != nil {
 		return fmt.Errorf("linux.seccomp.listenerPath: encode container process state: %w", err)
@@ -60,7 +67,7 @@ func (c *create) sendSeccompListener(fd int) error {
 		}
 		break
 	}
-	c.log.Debug("seccomp listener sent", slog.String("listenerPath", sc.ListenerPath), slog.Int("pid", c.initPid))
+	log.Debug("seccomp listener sent", slog.String("listenerPath", sc.ListenerPath), slog.Int("pid", pid))
 	return nil
 }
 

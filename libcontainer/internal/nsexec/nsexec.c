@@ -15,6 +15,7 @@
 //	flags <hex clone flags to unshare>
 //	join <hex CLONE_NEW* type> <path>  (repeated; namespaces to setns into)
 //	timens <clock> <sec> <nsec>  (repeated; written to timens_offsets)
+//	nondumpable                  (exec: PR_SET_DUMPABLE 0 before any join)
 //
 // and this stage answers with
 //
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -231,6 +233,15 @@ __attribute__((constructor)) static void gocontainer_nsexec(void)
 			if (joins[njoins].nstype == CLONE_NEWPID)
 				joined_pidns = 1;
 			njoins++;
+		} else if (strcmp(line, "nondumpable") == 0) {
+			// exec joins a running container: from the first setns on,
+			// its processes could ptrace this one (and take the runtime's
+			// fds) unless it is non-dumpable. create has no such window
+			// (nothing runs in its namespaces yet), and there the flag
+			// would make /proc/self/timens_offsets unwritable in a new
+			// user namespace.
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+				bail("prctl", "PR_SET_DUMPABLE");
 		} else if (strncmp(line, "timens ", 7) == 0) {
 			size_t used = strlen(timens);
 			snprintf(timens + used, sizeof(timens) - used, "%s\n", line + 7);

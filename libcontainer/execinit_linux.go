@@ -1,0 +1,111 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
+	lsys "github.com/gocontainer/gocontainer/libcontainer/syscall"
+	"github.com/gocontainer/gocontainer/libseccomp"
+)
+
+// execInit is the Go half of an exec'd process's init (Init dispatches
+// here on a TypeExecConfig message). The C stage has already joined the
+// container's namespaces (and forked into its pid namespace), the runtime
+// has put it into the container's cgroups, and the process is
+// non-dumpable. What is left is the process setup create's init does too:
+// rlimits, no_new_privileges, seccomp, capabilities, user, cwd, then
+// execve. It returns only on failure, after reporting it to the runtime.
+func execInit(conn *channel.Conn, m *channel.Message, opts InitOptions) int {
+	var cfg execConfig
+	if err := json.Unmarshal(m.Payload, &cfg); err != nil {
+		_ = conn.SendError(channel.NewInitError("decode exec config", err))
+		return 1
+	}
+	// Only execve needed the sealed binary; the container must never see
+	// a handle on it.
+	if cfg.ExeFD > 2 {
+		unix.Close(cfg.ExeFD)
+	}
+	if cfg.Process == nil || len(cfg.Process.Args) == 0 {
+		_ = conn.SendError(channel.NewInitError("exec config", errors.New("no process to execute")))
+		return 1
+	}
+	in := &initProcess{
+		cfg: &initConfig{
+			ID: cfg.ID, PreserveFDs: cfg.PreserveFDs, LogLevel: cfg.LogLevel,
+			// Only the process: what linux.* holds for the init (sysctls,
+			// personality, memory policy, ...) is the container's and was
+			// applied at create; an exec'd process shares or inherits it.
+			spec: &specs.Spec{Process: cfg.Process},
+		},
+		conn: conn, opts: opts, log: initLogger(conn, cfg.LogLevel), sys: lsys.NewLinux(),
+	}
+	err := in.runExec(cfg.Seccomp)
+	var ie *channel.InitError
+	if !errors.As(err, &ie) {
+		ie = channel.NewInitError("exec", err)
+	}
+	_ = conn.SendError(ie)
+	return 1
+}
+
+// runExec sets the process up and executes it; it returns only on
+// failure. The socket to the runtime is close-on-exec: its closing tells
+// the runtime the process runs.
+func (in *initProcess) runExec(seccomp json.RawMessage) error {
+	proc := in.cfg.spec.Process
+
+	// The console step goes here: with proc.Terminal, allocate the pty
+	// inside the container (its devpts), send the master to the console
+	// socket and make the slave the controlling terminal and stdio, before
+	// the user switch and seccomp below. The runtime refuses terminals
+	// for exec until then (ErrTerminalUnsupported in Build).
+
+	if len(seccomp) > 0 && string(seccomp) != "null" {
+		var sc specs.LinuxSeccomp
+		if err := json.Unmarshal(seccomp, &sc); err != nil {
+			return channel.NewInitError("decode linux.seccomp", err)
+		}
+		if err := step("seccomp", func() error {
+			var err error
+			in.seccomp, err = libseccomp.NewFilter(&sc, in.log)
+			return err
+		}); err != nil {
+			return err
+		}
+		defer in.seccomp.Release()
+	}
+	if err := in.setupProcess(proc); err != nil {
+		return err
+	}
+	path, err := in.lookPath(proc)
+	if err != nil {
+		return err
+	}
+	// As for the init: with no_new_privileges the filter goes on last.
+	if in.seccomp != nil && proc.NoNewPrivileges {
+		if err := in.loadSeccomp(); err != nil {
+			return err
+		}
+	}
+	// Nothing of the runtime but the preserved fds may cross the exec
+	// (CVE-2024-21626); the socket to the runtime is already
+	// close-on-exec.
+	if err := step("close runtime fds", func() error { return closeExecFrom(3 + in.cfg.PreserveFDs) }); err != nil {
+		return err
+	}
+	for _, e := range in.opts.Executors {
+		if err := e.Exec(proc, path); !errors.Is(err, ErrExecutorCannotHandle) {
+			return channel.NewInitError("executor", err)
+		}
+	}
+	err = unix.Exec(path, proc.Args, proc.Env)
+	ie := channel.NewInitError("exec", err)
+	ie.Msg = fmt.Sprintf("%q: %s", path, ie.Msg)
+	return ie
+}
