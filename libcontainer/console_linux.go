@@ -51,10 +51,9 @@ func (c *Container) Terminal() bool {
 }
 
 // consoleSocket is the connected console socket the init sends the master
-// over: the caller's own (a dup, which create closes), or a connection to
-// --console-socket.
-func (c *create) consoleSocket() (*os.File, error) {
-	b := c.ib.base
+// over: the caller's own (a dup, which create or exec closes), or a
+// connection to --console-socket.
+func consoleSocket(b *ContainerBuilder) (*os.File, error) {
 	if b.consoleFile != nil {
 		fd, err := unix.FcntlInt(b.consoleFile.Fd(), unix.F_DUPFD_CLOEXEC, 3)
 		if err != nil {

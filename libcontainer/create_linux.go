@@ -254,7 +254,7 @@ func (c *create) run(ctx context.Context) error {
 	stdin, stdout, stderr := b.stdin, b.stdout, b.stderr
 	consoleFD := 0
 	if spec.Process != nil && spec.Process.Terminal {
-		sock, err := c.consoleSocket()
+		sock, err := consoleSocket(b)
 		if err != nil {
 			return err
 		}

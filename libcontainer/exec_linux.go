@@ -20,9 +20,11 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/gocontainer/gocontainer/libcontainer/internal/apparmor"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/exeseal"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/selinux"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
 )
 
@@ -35,14 +37,20 @@ type execConfig struct {
 	// PreserveFDs: fds 3 .. 3+n-1 cross the execve.
 	PreserveFDs int `json:"preserve_fds"`
 	// ExeFD is the sealed binary the init was executed from.
-	ExeFD    int        `json:"exe_fd"`
-	LogLevel slog.Level `json:"log_level"`
+	ExeFD int `json:"exe_fd"`
+	// ConsoleFD is the connected console socket the init sends the pty
+	// master over (process.terminal); 0 without a terminal.
+	ConsoleFD int        `json:"console_fd,omitempty"`
+	LogLevel  slog.Level `json:"log_level"`
 }
 
 // Process is a process started in a container by a TenantContainerBuilder.
 type Process struct {
 	pid int
-	mu  sync.Mutex
+	// terminal: the process has a pty (its master went to the console
+	// socket).
+	terminal bool
+	mu       sync.Mutex
 	// pidfd pins the process for Signal, so a signal never reaches a
 	// reused pid; -1 once reaped or released.
 	pidfd int
@@ -50,6 +58,10 @@ type Process struct {
 
 // Pid is the process's pid in the caller's pid namespace.
 func (p *Process) Pid() int { return p.pid }
+
+// Terminal reports whether the process got a pty (exec --tty, or
+// terminal: true in --process).
+func (p *Process) Terminal() bool { return p.terminal }
 
 // Signal sends sig to the process.
 func (p *Process) Signal(sig unix.Signal) error {
@@ -90,7 +102,7 @@ func (p *Process) Release() {
 // Wait for it.
 func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 	b := tb.base
-	if err := CheckPreservedFDs(b.preserveFDs); err != nil {
+	if err := CheckPreservedFDs(b.listenFDs + b.preserveFDs); err != nil {
 		return nil, err
 	}
 	c, err := Load(b.root, b.id, b.logger)
@@ -109,21 +121,26 @@ func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 			return nil, fmt.Errorf("cannot exec in a paused container %q (use --ignore-paused to override): %w", b.id, ErrPaused)
 		}
 	}
-	if tb.apparmor != "" && !apparmorEnabled() {
+	if tb.apparmor != "" && !apparmor.Enabled() {
 		return nil, fmt.Errorf("--apparmor %q: AppArmor is not enabled on this host: %w", tb.apparmor, ErrUnsupported)
 	}
-	if tb.processLabel != "" && !selinuxEnabled() {
+	if tb.processLabel != "" && !selinux.Enabled() {
 		return nil, fmt.Errorf("--process-label %q: SELinux is not enabled on this host: %w", tb.processLabel, ErrUnsupported)
 	}
 	proc, err := tb.process(c.state.Process)
 	if err != nil {
 		return nil, err
 	}
-	if proc.Terminal || tb.terminal {
-		// The one place the runtime refuses terminals for exec: the
-		// console step of the exec init (initProcess.runExec) is not
-		// there yet.
-		return nil, ErrTerminalUnsupported
+	if b.listenFDs > 0 {
+		// As runc does for exec too: the activated service finds its fds.
+		proc.Env = append(proc.Env, "LISTEN_FDS="+strconv.Itoa(b.listenFDs), "LISTEN_PID=1")
+	}
+	// runc's rules and words, which callers know.
+	if proc.Terminal && b.consoleSocket == "" && b.consoleFile == nil {
+		return nil, errors.New("cannot allocate tty if gocontainer will detach without setting console socket")
+	}
+	if !proc.Terminal && b.consoleSocket != "" {
+		return nil, errors.New("cannot use console socket if gocontainer will not allocate tty")
 	}
 	if err := validate.Process(proc); err != nil {
 		return nil, err
@@ -150,19 +167,24 @@ func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 		e.cleanup()
 		return nil, fmt.Errorf("exec'd process: %w", os.NewSyscallError("pidfd_open", err))
 	}
-	return &Process{pid: e.pid, pidfd: pidfd}, nil
+	return &Process{pid: e.pid, pidfd: pidfd, terminal: proc.Terminal}, nil
 }
 
-// CheckPreservedFDs checks that fds 3 .. 3+n-1 are open. A number the
-// caller left free is taken by the next file the runtime opens (its log,
-// a pidfd, the init socket), which would then be handed into the
-// container as "preserved". Call it before opening anything: Build checks
+// CheckPreservedFDs checks that fds 3 .. 3+n-1 (socket activation's, then
+// --preserve-fds) were passed to the caller. A number the caller left
+// free is taken by the next file the runtime opens (its log, a pidfd, the
+// init socket), which would then be handed into the container as
+// "preserved"; Go opens all of its own files close-on-exec and an
+// inherited fd is not, so a number that is missing or close-on-exec is the
+// runtime's own. Call it before opening anything: create and exec check
 // again, but by then a file of the program's own may hold the number.
 func CheckPreservedFDs(n int) error {
 	for fd := 3; fd < 3+n; fd++ {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			return fmt.Errorf("fd %d of the %d to preserve (3..%d) is not open: %w", fd, n, 2+n, err)
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil && flags&unix.FD_CLOEXEC == 0 {
+			continue
 		}
+		return fmt.Errorf("fd %d of the %d to preserve (3..%d) was not passed to gocontainer", fd, n, 2+n)
 	}
 	return nil
 }
@@ -180,7 +202,9 @@ type execStart struct {
 	unified    string
 	log        *slog.Logger
 
-	cmd *exec.Cmd
+	// stdio is what the C stage gets as fds 0-2.
+	stdio [3]*os.File
+	cmd   *exec.Cmd
 	// pid is the process that becomes the exec'd process, once the C
 	// stage reported it.
 	pid int
@@ -216,12 +240,29 @@ func (e *execStart) run(ctx context.Context) error {
 		return err
 	}
 	defer parent.Close()
-	extra := make([]*os.File, 0, b.preserveFDs+2)
-	for i := 0; i < b.preserveFDs; i++ {
+	// fds 3 .. 3+n-1 are the caller's socket-activation and preserved
+	// fds, at the same numbers; the runtime's own follow them.
+	preserved := b.listenFDs + b.preserveFDs
+	extra := make([]*os.File, 0, preserved+3)
+	for i := 0; i < preserved; i++ {
 		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}
-	sockFD, exeFD := 3+b.preserveFDs, 4+b.preserveFDs
+	sockFD, exeFD := 3+preserved, 4+preserved
 	extra = append(extra, child.File(), exe)
+	e.stdio = [3]*os.File{b.stdin, b.stdout, b.stderr}
+	consoleFD := 0
+	if e.proc.Terminal {
+		sock, err := consoleSocket(b)
+		if err != nil {
+			return err
+		}
+		defer sock.Close()
+		extra = append(extra, sock)
+		consoleFD = 5 + preserved
+		// The pty becomes the process's stdio; until then it has
+		// /dev/null, never the caller's (as with create).
+		e.stdio = [3]*os.File{}
+	}
 
 	// The exec'd process's descendants that outlive it in a container
 	// without its own pid namespace, and the process itself after the C
@@ -265,8 +306,8 @@ func (e *execStart) run(ctx context.Context) error {
 	}
 
 	cfg := &execConfig{
-		ID: st.ID, Process: e.proc, Seccomp: e.seccomp, PreserveFDs: b.preserveFDs,
-		ExeFD: exeFD, LogLevel: lowestLevel(e.log),
+		ID: st.ID, Process: e.proc, Seccomp: e.seccomp, PreserveFDs: preserved,
+		ExeFD: exeFD, ConsoleFD: consoleFD, LogLevel: lowestLevel(e.log),
 	}
 	if err := parent.Send(channel.TypeExecConfig, cfg); err != nil {
 		return e.failed(fmt.Errorf("send config to exec init: %w", err))
@@ -285,14 +326,13 @@ func (e *execStart) run(ctx context.Context) error {
 // start starts the C stage, entering the cgroup v2 directory on the way
 // with clone3's CLONE_INTO_CGROUP where the kernel has it.
 func (e *execStart) start(extra []*os.File, sockFD, exeFD int) error {
-	b := e.tb.base
 	newCmd := func() *exec.Cmd {
 		// Executed through the number the sealed binary gets in the child
 		// (see create.run).
 		return &exec.Cmd{
 			Path: fmt.Sprintf("/proc/self/fd/%d", exeFD), Args: []string{os.Args[0], "init"},
 			Env: initEnv(sockFD), Dir: "/",
-			Stdin: b.stdin, Stdout: b.stdout, Stderr: b.stderr, ExtraFiles: extra,
+			Stdin: e.stdio[0], Stdout: e.stdio[1], Stderr: e.stdio[2], ExtraFiles: extra,
 		}
 	}
 	if e.unified != "" {

@@ -37,7 +37,7 @@ func execInit(conn *channel.Conn, m *channel.Message, opts InitOptions) int {
 	}
 	in := &initProcess{
 		cfg: &initConfig{
-			ID: cfg.ID, PreserveFDs: cfg.PreserveFDs, LogLevel: cfg.LogLevel,
+			ID: cfg.ID, PreserveFDs: cfg.PreserveFDs, LogLevel: cfg.LogLevel, ConsoleFD: cfg.ConsoleFD,
 			// Only the process: what linux.* holds for the init (sysctls,
 			// personality, memory policy, ...) is the container's and was
 			// applied at create; an exec'd process shares or inherits it.
@@ -60,11 +60,14 @@ func execInit(conn *channel.Conn, m *channel.Message, opts InitOptions) int {
 func (in *initProcess) runExec(seccomp json.RawMessage) error {
 	proc := in.cfg.spec.Process
 
-	// The console step goes here: with proc.Terminal, allocate the pty
-	// inside the container (its devpts), send the master to the console
-	// socket and make the slave the controlling terminal and stdio, before
-	// the user switch and seccomp below. The runtime refuses terminals
-	// for exec until then (ErrTerminalUnsupported in Build).
+	// The pty comes from the container's devpts (the C stage joined its
+	// mount namespace) before the user switch and seccomp below; the
+	// container's /dev/console stays the init's.
+	if in.cfg.ConsoleFD > 0 {
+		if err := step("terminal", func() error { return in.setupConsole(false) }); err != nil {
+			return err
+		}
+	}
 
 	if len(seccomp) > 0 && string(seccomp) != "null" {
 		var sc specs.LinuxSeccomp
@@ -85,6 +88,11 @@ func (in *initProcess) runExec(seccomp json.RawMessage) error {
 	}
 	path, err := in.lookPath(proc)
 	if err != nil {
+		return err
+	}
+	// As for the init: armed for the execve, where a failure still
+	// reaches the runtime.
+	if err := step("process LSM labels", func() error { return applyProcessLSM(proc, in.log) }); err != nil {
 		return err
 	}
 	// As for the init: with no_new_privileges the filter goes on last.

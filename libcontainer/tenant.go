@@ -17,10 +17,6 @@ import (
 // ErrPaused: exec into a paused container without WithIgnorePaused.
 var ErrPaused = errors.New("container is paused")
 
-// ErrTerminalUnsupported: exec with a terminal (--tty, or terminal: true
-// in a process.json) is refused until exec gets console support.
-var ErrTerminalUnsupported = errors.New("exec --tty: terminals are not supported yet")
-
 // AsTenant turns the builder into one for a new process in the existing,
 // running (or created) container (the exec command). The process is the
 // container's own process section, as recorded at create, with the

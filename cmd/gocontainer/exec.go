@@ -21,8 +21,8 @@ const execFailedCode = 255
 func (h *handler) Exec(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.ExecOptions) error {
 	// First, before the logger or anything else opens a file that could
 	// take a free number among them.
-	if err := libcontainer.CheckPreservedFDs(o.PreserveFDs + listenFDs()); err != nil {
-		return &ocicli.ExitError{Code: execFailedCode, Err: fmt.Errorf("exec failed: --preserve-fds %d: %w", o.PreserveFDs, err)}
+	if err := libcontainer.CheckPreservedFDs(listenFDs() + o.PreserveFDs); err != nil {
+		return &ocicli.ExitError{Code: execFailedCode, Err: fmt.Errorf("exec failed: --preserve-fds %d (after %d LISTEN_FDS): %w", o.PreserveFDs, listenFDs(), err)}
 	}
 	log, err := newLogger(g)
 	if err != nil {
@@ -31,7 +31,21 @@ func (h *handler) Exec(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.E
 	if o.PidfdSocket != "" {
 		return &ocicli.ExitError{Code: execFailedCode, Err: errors.New("exec --pidfd-socket: not supported yet")}
 	}
-	tb := execBuilder(g, o, log)
+	if !o.Detach && o.ConsoleSocket != "" {
+		// runc's rule: a foreground exec relays the terminal itself.
+		return &ocicli.ExitError{Code: execFailedCode, Err: errors.New("exec failed: cannot use console socket if gocontainer will not detach (exec --console-socket needs --detach)")}
+	}
+	// A foreground exec receives the terminal itself (used only when the
+	// process gets one: --tty, or terminal: true in --process).
+	var consoleRuntime, consoleContainer *os.File
+	if !o.Detach {
+		if consoleRuntime, consoleContainer, err = libcontainer.NewConsoleSocketPair(); err != nil {
+			return err
+		}
+		defer consoleRuntime.Close()
+		defer consoleContainer.Close()
+	}
+	tb := execBuilder(g, o, consoleContainer, log)
 	// Signals that arrive while the process starts are queued and
 	// forwarded once it runs, so none is lost.
 	sigs := make(chan os.Signal, 64)
@@ -41,16 +55,26 @@ func (h *handler) Exec(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.E
 	}
 	p, err := tb.Build(ctx)
 	if err != nil {
-		if errors.Is(err, libcontainer.ErrTerminalUnsupported) {
-			return &ocicli.ExitError{Code: execFailedCode, Err: err}
-		}
 		return &ocicli.ExitError{Code: execFailedCode, Err: fmt.Errorf("exec failed: %w", err)}
 	}
 	if o.Detach {
 		p.Release()
 		return nil
 	}
-	code, err := waitProcessForwarding(p, sigs, log)
+	var relay *libcontainer.TerminalRelay
+	if p.Terminal() {
+		// The exec init sent the master before it executed the process.
+		consoleContainer.Close()
+		if relay, err = startRelay(consoleRuntime); err != nil {
+			_ = p.Signal(unix.SIGKILL)
+			_, _ = p.Wait()
+			return &ocicli.ExitError{Code: execFailedCode, Err: fmt.Errorf("exec failed: %w", err)}
+		}
+		// Restores the user's terminal on every path out.
+		defer relay.Close(0)
+	}
+	code, err := forwardSignals(p.Wait, p.Signal, sigs, relay, log)
+	closeRelay(relay, log)
 	if err != nil {
 		return err
 	}
@@ -61,12 +85,16 @@ func (h *handler) Exec(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.E
 }
 
 // execBuilder turns the exec flags into a TenantContainerBuilder.
-func execBuilder(g *ocicli.GlobalOptions, o *ocicli.ExecOptions, log *slog.Logger) *libcontainer.TenantContainerBuilder {
+// consoleFile, when not nil, is the socket the runtime itself receives the
+// pty master on (foreground exec).
+func execBuilder(g *ocicli.GlobalOptions, o *ocicli.ExecOptions, consoleFile *os.File, log *slog.Logger) *libcontainer.TenantContainerBuilder {
 	tb := libcontainer.NewContainerBuilder(o.ID, g.Root).
 		WithPidFile(o.PidFile).
 		WithConsoleSocket(o.ConsoleSocket).
+		WithConsoleSocketFile(consoleFile).
 		// runc passes the socket-activation fds too.
-		WithPreserveFDs(o.PreserveFDs + listenFDs()).
+		WithListenFDs(listenFDs()).
+		WithPreserveFDs(o.PreserveFDs).
 		WithLogger(log).
 		AsTenant().
 		WithArgs(o.Args...).
@@ -89,34 +117,4 @@ func execBuilder(g *ocicli.GlobalOptions, o *ocicli.ExecOptions, log *slog.Logge
 		tb.WithNoNewPrivileges(*o.NoNewPrivs)
 	}
 	return tb
-}
-
-// waitProcessForwarding relays every signal this process gets to the
-// exec'd process until it exits, and returns its exit code.
-func waitProcessForwarding(p *libcontainer.Process, sigs chan os.Signal, log *slog.Logger) (int, error) {
-	type result struct {
-		code int
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		code, err := p.Wait()
-		done <- result{code, err}
-	}()
-	for {
-		select {
-		case r := <-done:
-			return r.code, r.err
-		case s := <-sigs:
-			sig, ok := s.(unix.Signal)
-			// SIGCHLD is ours (the process is our child); SIGURG is the Go
-			// runtime's preemption signal, not the user's.
-			if !ok || sig == unix.SIGCHLD || sig == unix.SIGURG {
-				continue
-			}
-			if err := p.Signal(sig); err != nil {
-				log.Debug("forward signal", slog.Any("signal", sig), slog.Any("error", err))
-			}
-		}
-	}
 }

@@ -44,8 +44,8 @@ func (h *handler) LogError(g *ocicli.GlobalOptions, err error) {
 // builder prepares create/run; consoleFile, when not nil, is the socket the
 // runtime itself receives the pty master on (foreground run).
 func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions, consoleFile *os.File) (*libcontainer.InitContainerBuilder, *slog.Logger, error) {
-	if err := checkPassedFDs(o.PreserveFDs); err != nil {
-		return nil, nil, err
+	if err := libcontainer.CheckPreservedFDs(listenFDs() + o.PreserveFDs); err != nil {
+		return nil, nil, fmt.Errorf("--preserve-fds %d (after %d LISTEN_FDS): %w", o.PreserveFDs, listenFDs(), err)
 	}
 	log, err := newLogger(g)
 	if err != nil {
@@ -75,23 +75,6 @@ func listenFDs() int {
 		}
 	}
 	return 0
-}
-
-// checkPassedFDs makes sure every fd the container is to get (LISTEN_FDS,
-// then --preserve-fds) was passed to us. Go opens all of its own files
-// close-on-exec and an inherited fd is not, so an fd at such a number that
-// is missing or close-on-exec is one of the runtime's own (the log file,
-// the netpoller, a socket) that must never reach the container.
-func checkPassedFDs(preserve int) error {
-	listen := listenFDs()
-	for fd := 3; fd < 3+listen+preserve; fd++ {
-		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-		if err == nil && flags&unix.FD_CLOEXEC == 0 {
-			continue
-		}
-		return fmt.Errorf("--preserve-fds %d (after %d LISTEN_FDS): fd %d was not passed to gocontainer", preserve, listen, fd)
-	}
-	return nil
 }
 
 func (h *handler) load(g *ocicli.GlobalOptions, id string) (*libcontainer.Container, *slog.Logger, error) {
@@ -170,23 +153,8 @@ func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.Ru
 	if o.Detach {
 		return nil
 	}
-	var winch func()
-	if relay != nil {
-		winch = func() {
-			if err := relay.Resize(); err != nil {
-				log.Debug("resize terminal", slog.Any("error", err))
-			}
-		}
-	}
-	code, err := waitForwarding(c, sigs, winch, log)
-	if relay != nil {
-		// Everything the container wrote reaches the user before the
-		// terminal is restored; a process that outlives the init and
-		// keeps the terminal open is not waited for long.
-		if rerr := relay.Close(2 * time.Second); rerr != nil {
-			log.Debug("terminal relay", slog.Any("error", rerr))
-		}
-	}
+	code, err := forwardSignals(c.Wait, func(sig unix.Signal) error { return c.Kill(sig, false) }, sigs, relay, log)
+	closeRelay(relay, log)
 	if !o.Keep {
 		if derr := c.Delete(ctx, true); derr != nil && err == nil {
 			err = derr
@@ -216,18 +184,18 @@ func startRelay(sock *os.File) (*libcontainer.TerminalRelay, error) {
 	return relay, nil
 }
 
-// waitForwarding relays every signal this process gets to the container's
-// init until it exits, and returns its exit code. With a terminal, winch
-// handles SIGWINCH instead: the kernel signals the container's foreground
-// process group itself when the window size changes.
-func waitForwarding(c *libcontainer.Container, sigs chan os.Signal, winch func(), log *slog.Logger) (int, error) {
+// forwardSignals relays every signal this process gets to the container
+// process (through signal) until wait returns its exit code. With a
+// terminal relay, SIGWINCH resizes the pty instead: the kernel signals the
+// container's foreground process group itself when the size changes.
+func forwardSignals(wait func() (int, error), signal func(unix.Signal) error, sigs chan os.Signal, relay *libcontainer.TerminalRelay, log *slog.Logger) (int, error) {
 	type result struct {
 		code int
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		code, err := c.Wait()
+		code, err := wait()
 		done <- result{code, err}
 	}()
 	for {
@@ -236,19 +204,33 @@ func waitForwarding(c *libcontainer.Container, sigs chan os.Signal, winch func()
 			return r.code, r.err
 		case s := <-sigs:
 			sig, ok := s.(unix.Signal)
-			// SIGCHLD is ours (the init is our child); SIGURG is the Go
+			// SIGCHLD is ours (the process is our child); SIGURG is the Go
 			// runtime's preemption signal, not the user's.
 			if !ok || sig == unix.SIGCHLD || sig == unix.SIGURG {
 				continue
 			}
-			if sig == unix.SIGWINCH && winch != nil {
-				winch()
+			if sig == unix.SIGWINCH && relay != nil {
+				if err := relay.Resize(); err != nil {
+					log.Debug("resize terminal", slog.Any("error", err))
+				}
 				continue
 			}
-			if err := c.Kill(sig, false); err != nil {
+			if err := signal(sig); err != nil {
 				log.Debug("forward signal", slog.Any("signal", sig), slog.Any("error", err))
 			}
 		}
+	}
+}
+
+// closeRelay lets everything the container wrote reach the user before the
+// terminal is restored; a process that outlives the one waited for and
+// keeps the terminal open is not waited for long.
+func closeRelay(relay *libcontainer.TerminalRelay, log *slog.Logger) {
+	if relay == nil {
+		return
+	}
+	if err := relay.Close(2 * time.Second); err != nil {
+		log.Debug("terminal relay", slog.Any("error", err))
 	}
 }
 

@@ -411,7 +411,7 @@ func TestExecPreserveFds(t *testing.T) {
 	// More fds than the caller has open: the free numbers would be the
 	// runtime's own files (pidfd, init socket, ...), so exec refuses.
 	res = r.runWithFiles(t, []*os.File{file("only\n")}, "exec", "--preserve-fds", "3", c.id, "true")
-	requireOneLineError(t, res, "--preserve-fds 3", "fd 4", "not open")
+	requireOneLineError(t, res, "--preserve-fds 3", "fd 4", "not passed")
 
 	t.Run("listen_fds", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
@@ -446,7 +446,9 @@ func TestExecFailuresLeaveNothing(t *testing.T) {
 		{"user_name", []string{"--user", "nobody", c.id, "true"}, []string{"--user", "nobody"}},
 		{"bad_env", []string{"-e", "NOEQUALS", c.id, "true"}, []string{"NOEQUALS"}},
 		{"unknown_cap", []string{"--cap", "CAP_NOPE", c.id, "true"}, []string{"CAP_NOPE"}},
-		{"tty_not_supported_yet", []string{"--tty", c.id, "true"}, []string{"exec --tty: terminals are not supported yet"}},
+		{"detached_tty_without_console_socket", []string{"--detach", "--tty", c.id, "true"}, []string{"cannot allocate tty", "console socket"}},
+		{"console_socket_without_tty", []string{"--detach", "--console-socket", "/nonexistent.sock", c.id, "true"}, []string{"cannot use console socket", "tty"}},
+		{"console_socket_in_the_foreground", []string{"--tty", "--console-socket", "/nonexistent.sock", c.id, "true"}, []string{"console socket", "--detach"}},
 		{"apparmor_without_apparmor", []string{"--apparmor", "p", c.id, "true"}, []string{"--apparmor"}},
 		{"no_command", []string{c.id}, []string{"command"}},
 	}
