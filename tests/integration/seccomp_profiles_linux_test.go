@@ -402,3 +402,76 @@ func TestSeccompWaitKillableRecvWithANotifyAgent(t *testing.T) {
 	require.Equal(t, 0, res.code, "%s", res)
 	require.Equal(t, "mkdir: can't create directory '/tmp/x': No medium found\nrc=1\n", res.stdout, "%s", res)
 }
+
+// TestSeccompLoadOrderFollowsNoNewPrivileges pins where the init loads the
+// filter (runc's order). Without no_new_privileges the kernel only lets a
+// process holding CAP_SYS_ADMIN install a filter, so it goes on before the
+// capabilities are dropped and the user is switched: a container of uid
+// 1000 without CAP_SYS_ADMIN still gets its filter, and a profile denying
+// capset or setgroups/setresuid breaks create (the init's own capset and
+// setgroups run under it). With no_new_privileges it goes on last, after
+// the capability and user switch, so the same profiles let the container
+// start as uid 1000 with them in force.
+func TestSeccompLoadOrderFollowsNoNewPrivileges(t *testing.T) {
+	r := newRuntime(t)
+	deny := func(names ...string) *specs.LinuxSeccomp {
+		return &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+			{Names: append(names, "mkdir", "mkdirat"), Action: specs.ActErrno},
+		}}
+	}
+	idSyscalls := []string{"setgroups", "setresuid", "setresgid", "setuid", "setgid", "setreuid", "setregid"}
+	script := "mkdir /tmp/x 2>/dev/null; echo rc=$?; id -u; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"
+	tests := []struct {
+		name    string
+		nnp     bool
+		profile *specs.LinuxSeccomp
+		want    string   // stdout of a container that starts
+		errs    []string // or the one-line error of create
+	}{
+		{
+			name: "without_nnp_a_uid_1000_container_without_cap_sys_admin_gets_its_filter",
+			nnp:  false, profile: deny(),
+			want: "rc=1\n1000\nCapEff:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t2\n",
+		},
+		{
+			name: "without_nnp_capset_denied_fails_the_capability_drop",
+			nnp:  false, profile: deny("capset"),
+			errs: []string{"capabilities", "operation not permitted"},
+		},
+		{
+			name: "without_nnp_setgroups_and_setresuid_denied_fail_the_user_switch",
+			nnp:  false, profile: deny(idSyscalls...),
+			errs: []string{"user", "operation not permitted"},
+		},
+		{
+			name: "with_nnp_capset_prctl_and_id_syscalls_denied_still_start",
+			nnp:  true, profile: deny(append([]string{"capset", "prctl"}, idSyscalls...)...),
+			want: "rc=1\n1000\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n",
+		},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := takeSnapshot(t)
+			spec := baseSpec("sh", "-c", script)
+			spec.Process.User = specs.User{UID: 1000, GID: 1000, AdditionalGids: []uint32{1000}}
+			spec.Process.NoNewPrivileges = tc.nnp
+			caps := []string{"CAP_KILL"}
+			spec.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Permitted: caps}
+			spec.Linux.Seccomp = tc.profile
+			cg := uniqueCgroup(t)
+			spec.Linux.CgroupsPath = cg
+			b := newBundle(t, spec)
+			id := "order" + strconv.Itoa(i)
+			r.deleteOnCleanup(t, id)
+			res := r.run(t, "run", "--bundle", b.dir, id)
+			if tc.errs != nil {
+				t.Logf("stderr: %s", res.stderr)
+				requireOneLineError(t, res, tc.errs...)
+				r.requireNothingLeft(t, snap, id, cg)
+				return
+			}
+			require.Equal(t, 0, res.code, "%s", res)
+			require.Equal(t, tc.want, res.stdout, "%s", res)
+		})
+	}
+}
