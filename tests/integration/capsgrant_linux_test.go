@@ -61,3 +61,18 @@ func TestCapabilitiesTheRuntimeCannotGrantAreLeftOutWithAWarning(t *testing.T) {
 	}
 	require.Contains(t, res.stderr, "cannot be granted", "a warning names what was left out\n%s", res)
 }
+
+// TestContainerWithoutProcStarts: the init works out what it may grant
+// from the kernel, not from /proc, which a container need not mount
+// (runtime-tools' linux_ns_itype has no /proc mount).
+func TestContainerWithoutProcStarts(t *testing.T) {
+	r := newRuntime(t)
+	spec := baseSpec("sh", "-c", "test -e /proc/self/status && echo proc || echo no-proc")
+	spec.Mounts = spec.Mounts[1:] // the /dev tmpfs only
+	b := newBundle(t, spec)
+	id := "noproc"
+	r.deleteOnCleanup(t, id)
+	res := r.run(t, "run", "--bundle", b.dir, id)
+	require.Equal(t, 0, res.code, "%s", res)
+	require.Equal(t, "no-proc\n", res.stdout, "%s", res)
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/moby/sys/capability"
+	"golang.org/x/sys/unix"
 )
 
 // dropUngrantable removes from c every capability the calling thread
@@ -45,22 +46,24 @@ func (c *Caps) dropUngrantable(bounding, permitted uint64) []string {
 }
 
 // restrictToGrantable is dropUngrantable with the calling thread's own
-// bounding and permitted sets, logging what it drops.
+// bounding and permitted sets, logging what it drops. It asks the kernel
+// (capget, PR_CAPBSET_READ), not /proc: the init runs it after the switch
+// of root, and the container may have no /proc mounted.
 func (c *Caps) restrictToGrantable(log *slog.Logger) error {
-	st, err := capability.NewPid2(0)
-	if err != nil {
-		return fmt.Errorf("capabilities of the current thread: %w", err)
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capget of the current thread: %w", err)
 	}
-	if err := st.Load(); err != nil {
-		return fmt.Errorf("capabilities of the current thread: %w", err)
-	}
-	var bounding, permitted uint64
+	permitted := uint64(data[0].Permitted) | uint64(data[1].Permitted)<<32
+	var bounding uint64
 	for cp := capability.Cap(0); cp <= c.last; cp++ {
-		if st.Get(capability.BOUNDING, cp) {
-			bounding |= 1 << uint(cp)
+		in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(cp), 0, 0, 0)
+		if err != nil {
+			return fmt.Errorf("read bounding capability %s: %w", Name(cp), err)
 		}
-		if st.Get(capability.PERMITTED, cp) {
-			permitted |= 1 << uint(cp)
+		if in == 1 {
+			bounding |= 1 << uint(cp)
 		}
 	}
 	if dropped := c.dropUngrantable(bounding, permitted); len(dropped) > 0 {
