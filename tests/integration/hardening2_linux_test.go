@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/require"
@@ -150,4 +151,153 @@ func TestHardeningDevSymlinkToAHostDirectoryStaysInTheRootfs(t *testing.T) {
 			r.requireNothingLeft(t, snap, id, cg)
 		})
 	}
+}
+
+// TestHardeningMountsThatShadowProcAreRefused (CVE-2019-16884): a mount
+// over procfs files the runtime or the kernel's LSM hooks later trust
+// (/proc/self/attr, /proc/sys) is refused with one line naming the
+// destination, and nothing is left behind; a bind of a host file on an
+// lxcfs-style allow-listed file (/proc/uptime) is still allowed, which
+// shows the check can tell.
+func TestHardeningMountsThatShadowProcAreRefused(t *testing.T) {
+	r := newRuntime(t)
+	hostDir := t.TempDir()
+	uptime := filepath.Join(hostDir, "uptime")
+	require.NoError(t, os.WriteFile(uptime, []byte("12345.00 0.00\n"), 0o644))
+	tests := []struct {
+		name  string
+		mount specs.Mount
+		ok    bool
+	}{
+		{"tmpfs_on_proc_self_attr", specs.Mount{Destination: "/proc/self/attr", Type: "tmpfs", Source: "tmpfs"}, false},
+		{"bind_on_proc_sys", specs.Mount{Destination: "/proc/sys", Type: "bind", Source: hostDir, Options: []string{"rbind", "rw"}}, false},
+		{"bind_on_allow_listed_proc_uptime", specs.Mount{Destination: "/proc/uptime", Type: "bind", Source: uptime, Options: []string{"bind", "ro"}}, true},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := takeSnapshot(t)
+			spec := baseSpec("cat", "/proc/uptime")
+			spec.Mounts = append(spec.Mounts, tc.mount)
+			cg := uniqueCgroup(t)
+			spec.Linux.CgroupsPath = cg
+			b := newBundle(t, spec)
+			id := "hproc" + strconv.Itoa(i)
+			r.deleteOnCleanup(t, id)
+			res := r.run(t, "run", "--bundle", b.dir, id)
+			if tc.ok {
+				require.Equal(t, 0, res.code, "%s", res)
+				require.Equal(t, "12345.00 0.00\n", res.stdout)
+				return
+			}
+			t.Logf("stderr: %s", res.stderr)
+			requireOneLineError(t, res, tc.mount.Destination, "/proc")
+			r.requireNothingLeft(t, snap, id, cg)
+		})
+	}
+}
+
+// TestHardeningHostDevNullStdioIsReplacedByTheContainers: the runtime runs
+// with the host's /dev/null as stdio (as the tests, and daemons, do); the
+// container process must not keep that host inode, but the container's own
+// /dev/null, as runc does after the root switch.
+func TestHardeningHostDevNullStdioIsReplacedByTheContainers(t *testing.T) {
+	r := newRuntime(t)
+	var host unix.Stat_t
+	require.NoError(t, unix.Stat("/dev/null", &host))
+	b := newBundle(t, baseSpec("sleep", "100"))
+	id := "hdevnull"
+	r.deleteOnCleanup(t, id)
+	r.ok(t, "run", "--detach", "--bundle", b.dir, id) // stdin is the host's /dev/null
+	pid := r.mustState(t, id).Pid
+	eventually(t, 10*time.Second, "the container to exec sleep", func() bool {
+		comm, _ := os.ReadFile(filepathJoinProc(pid, "comm"))
+		return string(comm) == "sleep\n"
+	})
+	var st, devNull unix.Stat_t
+	require.NoError(t, unix.Stat(filepathJoinProc(pid, "fd/0"), &st))
+	require.NoError(t, unix.Stat(filepathJoinProc(pid, "root/dev/null"), &devNull))
+	require.Equal(t, unix.Mkdev(1, 3), st.Rdev, "fd 0 is a null device")
+	require.False(t, st.Dev == host.Dev && st.Ino == host.Ino, "fd 0 of the container is still the host's /dev/null inode")
+	require.Equal(t, [2]uint64{devNull.Dev, devNull.Ino}, [2]uint64{st.Dev, st.Ino}, "fd 0 is the container's /dev/null")
+}
+
+// TestHardeningSeccompListenerNeverReachesTheContainer: with
+// SCMP_ACT_NOTIFY rules the init receives the listener fd when it loads the
+// filter and hands it to the runtime; the container process must not hold
+// it (a process holding its own filter's listener could answer its own
+// trapped syscalls). The container's fds are read from the host.
+func TestHardeningSeccompListenerNeverReachesTheContainer(t *testing.T) {
+	r := newRuntime(t)
+	for _, nnp := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noNewPrivileges=%v", nnp), func(t *testing.T) {
+			sock := filepath.Join(t.TempDir(), "agent.sock")
+			startNotifyAgent(t, sock, unix.ENOMEDIUM)
+			spec := baseSpec("sleep", "100")
+			spec.Process.NoNewPrivileges = nnp
+			spec.Linux.Seccomp = notifyProfile(sock)
+			b := newBundle(t, spec)
+			id := fmt.Sprintf("hlistener%v", nnp)
+			r.deleteOnCleanup(t, id)
+			r.ok(t, "run", "--detach", "--bundle", b.dir, id)
+			pid := r.mustState(t, id).Pid
+			eventually(t, 10*time.Second, "the container to exec sleep", func() bool {
+				comm, _ := os.ReadFile(filepathJoinProc(pid, "comm"))
+				return string(comm) == "sleep\n"
+			})
+			ents, err := os.ReadDir(filepathJoinProc(pid, "fd"))
+			require.NoError(t, err)
+			got := map[string]string{}
+			for _, e := range ents {
+				got[e.Name()], _ = os.Readlink(filepath.Join(filepathJoinProc(pid, "fd"), e.Name()))
+			}
+			require.Len(t, got, 3, "the container process holds only stdio: %v", got)
+			for fd, link := range got {
+				require.NotContains(t, link, "seccomp", "fd %s is a seccomp listener", fd)
+			}
+		})
+	}
+}
+
+// keyringProbeSrc prints the id of the calling process's session keyring
+// (keyctl KEYCTL_GET_KEYRING_ID of KEY_SPEC_SESSION_KEYRING, not created).
+const keyringProbeSrc = `package main
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+func main() {
+	const keyctl, getKeyringID = 250, 0
+	id, _, e := syscall.Syscall(keyctl, getKeyringID, ^uintptr(2), 0)
+	if e != 0 {
+		fmt.Println("error", int(e))
+		os.Exit(1)
+	}
+	fmt.Println(int32(id))
+}
+`
+
+// TestHardeningEachContainerGetsItsOwnSessionKeyring: the init joins a new
+// session keyring (_ses.<id>), so keys a container adds are neither the
+// host's session keys nor another container's; --no-new-keyring keeps the
+// caller's, which shows the probe can tell.
+func TestHardeningEachContainerGetsItsOwnSessionKeyring(t *testing.T) {
+	r := newRuntime(t)
+	hostID, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, true)
+	require.NoError(t, err)
+	run := func(id string, extra ...string) string {
+		b := newBundle(t, baseSpec("/bin/keyring"))
+		buildStaticGo(t, b.rootfs, "keyring", keyringProbeSrc)
+		r.deleteOnCleanup(t, id)
+		res := r.run(t, append(append([]string{"run"}, extra...), "--bundle", b.dir, id)...)
+		require.Equal(t, 0, res.code, "%s", res)
+		return strings.TrimSpace(res.stdout)
+	}
+	a, b := run("hkeya"), run("hkeyb")
+	same := run("hkeyc", "--no-new-keyring")
+	require.NotEqual(t, strconv.Itoa(hostID), a, "container A uses the caller's session keyring")
+	require.NotEqual(t, a, b, "two containers share a session keyring")
+	require.Equal(t, strconv.Itoa(hostID), same, "--no-new-keyring keeps the caller's session keyring")
 }
