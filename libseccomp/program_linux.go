@@ -3,6 +3,7 @@ package libseccomp
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"unsafe"
 
@@ -61,7 +62,7 @@ func (f *Filter) generateProgram() error {
 	if f.ssbBit, err = f.filter.GetSSB(); err != nil {
 		f.ssbBit = false
 	}
-	f.log.Debug("seccomp BPF program generated", "instructions", n)
+	f.log.Debug("seccomp BPF program generated", slog.Int("instructions", n))
 	return nil
 }
 
