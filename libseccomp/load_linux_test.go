@@ -84,7 +84,7 @@ func helperProfile(name string) (*specs.LinuxSeccomp, error) {
 			DefaultAction: specs.ActAllow,
 			Syscalls:      []specs.LinuxSyscall{{Names: []string{"getcwd"}, Action: specs.ActErrno, ErrnoRet: uintp(uint(unix.ENOSYS))}},
 		}, nil
-	case "newer":
+	case "newer", "aslimit":
 		// A profile from before rseq (334 on x86_64) and clone3 (435):
 		// every syscall libseccomp knows up to the one before rseq is
 		// allowed, anything else gets EPERM.
@@ -102,10 +102,15 @@ func helperProfile(name string) (*specs.LinuxSeccomp, error) {
 				names = append(names, n)
 			}
 		}
-		return &specs.LinuxSeccomp{
+		p := &specs.LinuxSeccomp{
 			DefaultAction: specs.ActErrno,
 			Syscalls:      []specs.LinuxSyscall{{Names: names, Action: specs.ActAllow}},
-		}, nil
+		}
+		if name == "aslimit" && native == seccomp.ArchAMD64 {
+			// Docker's three: a bigger program to generate.
+			p.Architectures = []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32}
+		}
+		return p, nil
 	}
 	return nil, fmt.Errorf("unknown helper %q", name)
 }
@@ -125,6 +130,24 @@ func newThreads(n int) []string {
 		tids = append(tids, fmt.Sprint(<-tid))
 	}
 	return tids
+}
+
+// limitAddressSpaceToCurrent sets the soft RLIMIT_AS to the process's
+// current size (VmSize) plus one page and returns the old limits.
+func limitAddressSpaceToCurrent() (unix.Rlimit, error) {
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_AS, &old); err != nil {
+		return old, fmt.Errorf("getrlimit RLIMIT_AS: %w", err)
+	}
+	var kb uint64
+	if _, err := fmt.Sscanf(statusField("/proc/self/status", "VmSize"), "%d kB", &kb); err != nil {
+		return old, fmt.Errorf("VmSize: %w", err)
+	}
+	lim := unix.Rlimit{Cur: kb*1024 + uint64(os.Getpagesize()), Max: old.Max}
+	if err := unix.Setrlimit(unix.RLIMIT_AS, &lim); err != nil {
+		return old, fmt.Errorf("setrlimit RLIMIT_AS %d: %w", lim.Cur, err)
+	}
+	return old, nil
 }
 
 func runHelper(name, dir string) int {
@@ -155,10 +178,25 @@ func runHelper(name, dir string) int {
 	if err != nil {
 		return fail(err)
 	}
+	var asLimit unix.Rlimit
+	if name == "aslimit" {
+		// As in a container init with process.rlimits: RLIMIT_AS is
+		// applied after NewFilter and before Load, and here it leaves no
+		// room to map anything new.
+		if asLimit, err = limitAddressSpaceToCurrent(); err != nil {
+			return fail(err)
+		}
+	}
 	if err := f.Load(); err != nil {
 		return fail(err)
 	}
 	f.Release()
+	if name == "aslimit" {
+		lim := unix.Rlimit{Cur: asLimit.Max, Max: asLimit.Max}
+		if err := unix.Setrlimit(unix.RLIMIT_AS, &lim); err != nil {
+			return fail(fmt.Errorf("restore RLIMIT_AS: %w", err))
+		}
+	}
 
 	res["nnp_after"] = statusField("/proc/self/status", "NoNewPrivs")
 	res["seccomp_mode"] = statusField("/proc/thread-self/status", "Seccomp")
@@ -177,7 +215,7 @@ func runHelper(name, dir string) int {
 	}
 	res["other_thread"] = <-otherOut
 	close(other)
-	if name == "newer" {
+	if name == "newer" || name == "aslimit" {
 		_, _, e := unix.Syscall(unix.SYS_CLONE3, 0, 0, 0)
 		res["clone3"] = errName(errnoOrNil(e))
 		_, _, e = unix.Syscall(unix.SYS_RSEQ, 0, 0, 0)
@@ -260,4 +298,17 @@ func TestLoadSyscallsNewerThanTheProfileFailWithENOSYS(t *testing.T) {
 			require.NotEqual(t, other, tid, "each locked goroutine got a thread of its own")
 		}
 	}
+}
+
+// Load must not need memory NewFilter did not already take: the container
+// init applies process.rlimits between the two, and an RLIMIT_AS below the
+// init's reserved address space (runtime-tools' process_rlimits asks for
+// 1 GiB; a Go init with glibc reserves about 1.4 GiB) left libseccomp's
+// seccomp_load, which generates the BPF program only then, without memory:
+// ENOMEM, or a crash inside libseccomp.
+func TestLoadNeedsNoNewMemory(t *testing.T) {
+	res, _ := runHelperProcess(t, "aslimit")
+	require.Equal(t, "2", res["seccomp_mode"])
+	require.Equal(t, "ENOSYS", res["clone3"])
+	require.Equal(t, "ok", res["mkdir"])
 }

@@ -3,6 +3,7 @@ module github.com/gocontainer/gocontainer/tests/integration
 go 1.26.0
 
 require (
+	github.com/moby/profiles/seccomp v0.2.4
 	github.com/opencontainers/runtime-spec v1.3.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/sys v0.49.0

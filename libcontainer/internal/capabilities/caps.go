@@ -23,6 +23,9 @@ type Caps struct {
 	// Ignored lists the valid names that the running kernel does not
 	// support; they were left out of the sets above.
 	Ignored []string
+	// Ungrantable lists the capabilities Parse left out because the
+	// calling thread does not have them to give (grantable_linux.go).
+	Ungrantable []string
 	// last is the highest capability of the running kernel.
 	last capability.Cap
 }
@@ -101,14 +104,27 @@ func Check(c *specs.LinuxCapabilities) error {
 
 // Parse checks the names in c and converts them for the running kernel.
 // Valid names the kernel does not support are dropped, recorded in
-// Caps.Ignored and logged as a warning on log (which may be nil). A nil c
-// yields empty sets: the process ends up with no capabilities at all.
+// Caps.Ignored and logged as a warning on log (which may be nil), and so
+// are capabilities the calling thread (the container init, still uid 0)
+// cannot grant, recorded in Caps.Ungrantable: runtime-spec asks runtimes
+// not to fail for those. A nil c yields empty sets: the process ends up
+// with no capabilities at all.
 func Parse(c *specs.LinuxCapabilities, log *slog.Logger) (*Caps, error) {
 	last, err := capability.LastCap()
 	if err != nil {
 		return nil, fmt.Errorf("read the kernel's last capability: %w", err)
 	}
-	return parse(c, last, log)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	caps, err := parse(c, last, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := caps.restrictToGrantable(log); err != nil {
+		return nil, err
+	}
+	return caps, nil
 }
 
 // parse is Parse with the kernel's last capability given, so tests can
