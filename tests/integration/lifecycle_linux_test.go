@@ -217,8 +217,21 @@ func startThreeWithoutPidNS(t *testing.T, r *rt, id, cg string) []int {
 		_, err := os.Stat(filepath.Join(b.rootfs, "ready"))
 		return err == nil
 	})
-	pids := pidsOf(t, cg)
-	require.Len(t, pids, 3, "init and its two background sleeps in the pids cgroup")
+	// The shell may still be between touch and its exec: wait for the
+	// three sleeps (the init among them) to be all that is left.
+	var pids []int
+	eventually(t, 10*time.Second, "init and its two background sleeps, alone in the pids cgroup", func() bool {
+		pids = pidsOf(t, cg)
+		if len(pids) != 3 {
+			return false
+		}
+		for _, pid := range pids {
+			if comm, _ := os.ReadFile(filepathJoinProc(pid, "comm")); string(comm) != "sleep\n" {
+				return false
+			}
+		}
+		return true
+	})
 	return pids
 }
 
