@@ -1,0 +1,268 @@
+package groups
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gocontainer/gocontainer/tests/contest/framework"
+	"github.com/gocontainer/gocontainer/tests/contest/support"
+)
+
+// hostHook appends line to the host file log (hooks in the runtime's
+// namespaces see host paths).
+func hostHook(log, line string) specs.Hook {
+	return specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", fmt.Sprintf("echo %s >> %s", line, log)}}
+}
+
+// ctrHook appends line to /hooklog inside the container (createContainer
+// and startContainer hooks run in the container's mount namespace).
+func ctrHook(line string) specs.Hook {
+	return specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "echo " + line + " >> /hooklog"}}
+}
+
+func failHook() specs.Hook {
+	return specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "exit 1"}}
+}
+
+func readLines(path string) []string {
+	data, _ := os.ReadFile(path)
+	return strings.Fields(string(data))
+}
+
+func expectLines(path string, want ...string) error {
+	got := readLines(path)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		return fmt.Errorf("hooks ran %q, want %q", got, want)
+	}
+	return nil
+}
+
+// hookContainer makes a container whose hooks (set by edit, which gets the
+// host path of the shared log) log to <rootfs>/hooklog.
+func hookContainer(env *support.Env, t *framework.T, s *specs.Spec, edit func(log string, h *specs.Hooks)) (*support.Container, string, error) {
+	s.Hooks = &specs.Hooks{}
+	c, err := env.NewContainer(t, s)
+	if err != nil {
+		return nil, "", err
+	}
+	log := filepath.Join(c.Bundle.Rootfs(), "hooklog")
+	edit(log, s.Hooks)
+	return c, log, c.Bundle.WriteSpec()
+}
+
+func hookGroups(env *support.Env) []*framework.TestGroup {
+	return []*framework.TestGroup{
+		group("hooks", framework.NewTest("hooks", func(t *framework.T) framework.Result {
+			c, log, err := hookContainer(env, t, support.DefaultSpec(), func(log string, h *specs.Hooks) {
+				h.Prestart = []specs.Hook{hostHook(log, "prestart")} //nolint:staticcheck // the deprecated hook is still part of the order
+				h.CreateRuntime = []specs.Hook{hostHook(log, "createRuntime")}
+				h.CreateContainer = []specs.Hook{ctrHook("createContainer")}
+				h.StartContainer = []specs.Hook{ctrHook("startContainer")}
+				h.Poststart = []specs.Hook{hostHook(log, "poststart")}
+				h.Poststop = []specs.Hook{hostHook(log, "poststop")}
+			})
+			if err != nil {
+				return framework.Fail(err)
+			}
+			ctx := t.Context()
+			if r := c.Create(ctx, nil); r.Code != 0 {
+				return framework.Fail(r.Ok())
+			}
+			if err := expectLines(log, "prestart", "createRuntime", "createContainer"); err != nil {
+				return framework.Fail(fmt.Errorf("after create: %w", err))
+			}
+			if r := c.Start(ctx); r.Code != 0 {
+				return framework.Fail(r.Ok())
+			}
+			if err := expectLines(log, "prestart", "createRuntime", "createContainer", "startContainer", "poststart"); err != nil {
+				return framework.Fail(fmt.Errorf("after start: %w", err))
+			}
+			if r := c.Kill(ctx, "KILL"); r.Code != 0 {
+				return framework.Fail(r.Ok())
+			}
+			if err := c.WaitStatus(ctx, "stopped"); err != nil {
+				return framework.Fail(err)
+			}
+			if r := c.Delete(ctx, false); r.Code != 0 {
+				return framework.Fail(r.Ok())
+			}
+			return framework.FromError(expectLines(log, "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"))
+		})),
+		group("start_container_hook_env_inherit",
+			framework.NewTest("start_container_env_inherit", func(t *framework.T) framework.Result {
+				return framework.FromError(startContainerEnv(env, t, nil, "from-process"))
+			}),
+			framework.NewTest("start_container_env_explicit", func(t *framework.T) framework.Result {
+				return framework.FromError(startContainerEnv(env, t, []string{"CONTEST_HOOK_ENV=from-hook", "PATH=/bin:/usr/bin"}, "from-hook"))
+			}),
+		),
+		group("prestart", framework.NewTest("prestart", func(t *framework.T) framework.Result {
+			return framework.FromError(hookSequence(env, t, "prestart", false))
+		})),
+		group("prestart_fail", framework.NewTest("prestart_fail", func(t *framework.T) framework.Result {
+			return framework.FromError(hookSequence(env, t, "prestart", true))
+		})),
+		group("poststart", framework.NewTest("poststart", func(t *framework.T) framework.Result {
+			return framework.FromError(hookSequence(env, t, "poststart", false))
+		})),
+		group("poststart_fail", framework.NewConditionalTest("poststart_fail",
+			notRunc(env, "a failing poststart hook is only logged by runc"),
+			func(t *framework.T) framework.Result {
+				return framework.FromError(hookSequence(env, t, "poststart", true))
+			})),
+		group("poststop", framework.NewTest("poststop", func(t *framework.T) framework.Result {
+			return framework.FromError(hookSequence(env, t, "poststop", false))
+		})),
+		group("poststop_fail", framework.NewTest("poststop_fail", func(t *framework.T) framework.Result {
+			return framework.FromError(hookSequence(env, t, "poststop", true))
+		})),
+		group("create_runtime", framework.NewTest("create_runtime", func(t *framework.T) framework.Result {
+			return framework.FromError(createRuntime(env, t))
+		})),
+	}
+}
+
+// startContainerEnv: a startContainer hook without env sees the process's
+// env; with env, exactly its own.
+func startContainerEnv(env *support.Env, t *framework.T, hookEnv []string, want string) error {
+	s := support.DefaultSpec()
+	s.Process.Env = append(s.Process.Env, "CONTEST_HOOK_ENV=from-process")
+	c, _, err := hookContainer(env, t, s, func(_ string, h *specs.Hooks) {
+		h.StartContainer = []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", `echo "env=$CONTEST_HOOK_ENV" > /hookenv`}, Env: hookEnv}}
+	})
+	if err != nil {
+		return err
+	}
+	if r := c.Create(t.Context(), nil); r.Code != 0 {
+		return r.Ok()
+	}
+	if r := c.Start(t.Context()); r.Code != 0 {
+		return r.Ok()
+	}
+	data, err := os.ReadFile(filepath.Join(c.Bundle.Rootfs(), "hookenv"))
+	if err != nil {
+		return fmt.Errorf("startContainer hook output: %w", err)
+	}
+	if got := strings.TrimSpace(string(data)); got != "env="+want {
+		return fmt.Errorf("startContainer hook saw %q, want %q", got, "env="+want)
+	}
+	return nil
+}
+
+// hookSequence runs three hooks of one kind (the second failing when
+// fail) and checks which ran and what the lifecycle command said.
+func hookSequence(env *support.Env, t *framework.T, kind string, fail bool) error {
+	c, log, err := hookContainer(env, t, support.DefaultSpec(), func(log string, h *specs.Hooks) {
+		hs := []specs.Hook{hostHook(log, kind+"1"), hostHook(log, kind+"2"), hostHook(log, kind+"3")}
+		if fail {
+			hs[1] = failHook()
+		}
+		switch kind {
+		case "prestart":
+			h.Prestart = hs //nolint:staticcheck // testing the deprecated hook on purpose
+		case "poststart":
+			h.Poststart = hs
+		case "poststop":
+			h.Poststop = hs
+		}
+	})
+	if err != nil {
+		return err
+	}
+	ctx := t.Context()
+	all := []string{kind + "1", kind + "2", kind + "3"}
+	if fail {
+		all = []string{kind + "1"}
+	}
+	created := c.Create(ctx, nil)
+	if kind == "prestart" {
+		if fail {
+			if created.Code == 0 {
+				return errors.New("create succeeded although a prestart hook failed")
+			}
+			if err := expectLines(log, all...); err != nil {
+				return err
+			}
+			// The container must not be left behind in a runnable state.
+			if s, err := c.State(ctx); err == nil && (s.Status == "created" || s.Status == "running") {
+				return fmt.Errorf("container is %s after a failed prestart hook", s.Status)
+			}
+			return nil
+		}
+		if err := created.Ok(); err != nil {
+			return err
+		}
+		return expectLines(log, all...)
+	}
+	if err := created.Ok(); err != nil {
+		return err
+	}
+	started := c.Start(ctx)
+	if kind == "poststart" {
+		if fail {
+			if started.Code == 0 {
+				return errors.New("start succeeded although a poststart hook failed")
+			}
+			return expectLines(log, all...)
+		}
+		if err := started.Ok(); err != nil {
+			return err
+		}
+		return expectLines(log, all...)
+	}
+	if err := started.Ok(); err != nil {
+		return err
+	}
+	if r := c.Kill(ctx, "KILL"); r.Code != 0 {
+		return r.Ok()
+	}
+	if err := c.WaitStatus(ctx, "stopped"); err != nil {
+		return err
+	}
+	if err := expectLines(log); err != nil {
+		return fmt.Errorf("before delete: %w", err)
+	}
+	deleted := c.Delete(ctx, false)
+	if !fail {
+		if err := deleted.Ok(); err != nil {
+			return err
+		}
+	}
+	if err := expectGone(ctx, c); err != nil {
+		return err
+	}
+	// A poststop failure is logged and the remaining hooks are skipped, or
+	// (runc) reported; either way the first hook ran and the third not.
+	if fail {
+		if got := readLines(log); len(got) == 0 || got[0] != kind+"1" || strings.Contains(strings.Join(got, ","), kind+"3") {
+			return fmt.Errorf("hooks ran %q, want %s1 only", got, kind)
+		}
+		return nil
+	}
+	return expectLines(log, all...)
+}
+
+// createRuntime: the hook runs during create, before start, in the
+// runtime's mount namespace.
+func createRuntime(env *support.Env, t *framework.T) error {
+	s := support.DefaultSpec()
+	c, log, err := hookContainer(env, t, s, func(log string, h *specs.Hooks) {
+		h.CreateRuntime = []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "readlink /proc/self/ns/mnt >> " + log}}}
+	})
+	if err != nil {
+		return err
+	}
+	if r := c.Create(t.Context(), nil); r.Code != 0 {
+		return r.Ok()
+	}
+	host, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		return err
+	}
+	return expectLines(log, host)
+}
