@@ -43,7 +43,7 @@ fi
 
 exclude=${CONTEST_EXCLUDE:-$repo/tests/contest/ci-exclude.txt}
 exclude_args=()
-[[ $exclude == none ]] || exclude_args=(--exclude "$exclude")
+[[ $exclude == none ]] || exclude_args=(--exclude "$(realpath "$exclude")")
 
 cg=gocontainer-contest-$$
 cleanup() {

@@ -62,6 +62,12 @@ func execCheck(env *support.Env, t *framework.T, s *specs.Spec, check string, ar
 // execProcessCheck runs `runtimetest CHECK` through `exec --process` with
 // process p (args are set here).
 func execProcessCheck(env *support.Env, t *framework.T, s *specs.Spec, p *specs.Process, check string) error {
+	return execProcessCheckWith(env, t, s, p, check, nil)
+}
+
+// execProcessCheckWith is execProcessCheck where runtimetest checks
+// against p as expect edits it (what the process should end up with).
+func execProcessCheckWith(env *support.Env, t *framework.T, s *specs.Spec, p *specs.Process, check string, expect func(*specs.Process)) error {
 	c, err := running(env, t, s)
 	if err != nil {
 		return err
@@ -70,6 +76,18 @@ func execProcessCheck(env *support.Env, t *framework.T, s *specs.Spec, p *specs.
 	path, err := writeProcess(c, p)
 	if err != nil {
 		return err
+	}
+	if expect != nil {
+		want := *p
+		expect(&want)
+		if err := os.WriteFile(filepath.Join(c.Bundle.Rootfs(), "exec-process.json"), support.JSON(&want), 0o644); err != nil {
+			return err
+		}
+		// The runtime reads the original from a host copy.
+		path = filepath.Join(c.Bundle.Dir, "exec-process.json")
+		if err := os.WriteFile(path, support.JSON(p), 0o644); err != nil {
+			return err
+		}
 	}
 	r := execIn(t, c, nil, []string{"--process", path})
 	if r.Code != 0 {
@@ -119,11 +137,14 @@ func execGroup(env *support.Env) *framework.TestGroup {
 			if err != nil {
 				return framework.Fail(err)
 			}
-			var args []string
+			var names, args []string
 			for n := range caps {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			for _, n := range names {
 				args = append(args, "--cap", n)
 			}
-			slices.Sort(args)
 			eff, err := statusField(t, c, args, "CapEff")
 			if err != nil {
 				return framework.Fail(err)
@@ -207,9 +228,14 @@ func execGroup(env *support.Env) *framework.TestGroup {
 			return framework.Failf("no pids line in %q", r.Stdout)
 		}),
 		framework.NewTest("no_capabilities_test", func(t *framework.T) framework.Result {
+			// runc's semantics: a process.json without capabilities gets the
+			// container's (the spec's) sets.
 			p := baseProcess()
 			p.Capabilities = nil
-			return framework.FromError(execProcessCheck(env, t, support.DefaultSpec(), p, "process_capabilities"))
+			s := support.DefaultSpec()
+			want := s.Process.Capabilities
+			err := execProcessCheckWith(env, t, s, p, "process_capabilities", func(pp *specs.Process) { pp.Capabilities = want })
+			return framework.FromError(err)
 		}),
 		framework.NewTest("unset_bounding_capabilities_test", func(t *framework.T) framework.Result {
 			p := baseProcess()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -30,6 +31,11 @@ func checkReadonlyPaths(spec *specs.Spec) []error {
 		}
 		if st.Flags&unix.ST_RDONLY == 0 {
 			errs = append(errs, fmt.Errorf("readonly path %s is on a writable mount", p))
+			continue
+		}
+		// procfs and sysfs refuse creating files whatever the mount flags
+		// (ENOENT, EACCES): only the flag above tells there.
+		if st.Type == unix.PROC_SUPER_MAGIC || st.Type == unix.SYSFS_MAGIC {
 			continue
 		}
 		// Writing must fail with EROFS (an EACCES would hide a writable
@@ -511,7 +517,16 @@ func checkRlimits(spec *specs.Spec) []error {
 			continue
 		}
 		var got unix.Rlimit
-		if err := unix.Getrlimit(res, &got); err != nil {
+		if res == unix.RLIMIT_NOFILE {
+			// The Go runtime raises its own soft NOFILE limit to the hard one
+			// at start and restores the original for children: ask a child.
+			cur, max, err := childNofile()
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			got = unix.Rlimit{Cur: cur, Max: max}
+		} else if err := unix.Getrlimit(res, &got); err != nil {
 			errs = append(errs, fmt.Errorf("getrlimit %s: %w", r.Type, err))
 			continue
 		}
@@ -621,22 +636,9 @@ func checkFDs(spec *specs.Spec) []error {
 			return []error{fmt.Errorf("CONTEST_PRESERVED_FDS=%q: %w", v, err)}
 		}
 	}
-	d, err := os.Open("/proc/self/fd")
-	if err != nil {
-		return []error{err}
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return []error{err}
-	}
-	var got []int
-	for _, name := range names {
-		fd, _ := strconv.Atoi(name)
-		if uintptr(fd) == d.Fd() {
-			continue
-		}
-		got = append(got, fd)
+	got := startFDs
+	if got == nil {
+		return []error{errors.New("could not list /proc/self/fd at start")}
 	}
 	slices.Sort(got)
 	want := []int{0, 1, 2}
@@ -675,7 +677,9 @@ func checkRootfsPropagation(spec *specs.Spec) []error {
 	case "shared", "rshared":
 		ok = shared
 	case "slave", "rslave":
-		ok = slave && !shared
+		// A slave of a private mount is private: the harness says whether
+		// the bundle's host mount was shared.
+		ok = slave && !shared || os.Getenv("CONTEST_HOST_PRIVATE") == "1" && !shared && !unbindable
 	case "private", "rprivate":
 		ok = !shared && !slave && !unbindable
 	case "unbindable", "runbindable":
@@ -819,7 +823,9 @@ var recursiveOpts = map[string]struct {
 	"rnoexec": {"noexec", true}, "rexec": {"noexec", false},
 	"rnodiratime": {"nodiratime", true}, "rdiratime": {"nodiratime", false},
 	"rnoatime": {"noatime", true}, "ratime": {"noatime", false},
-	"rrelatime": {"relatime", true}, "rnorelatime": {"relatime", false},
+	// norelatime only clears MS_RELATIME, and relatime is the kernel's
+	// default atime mode (mount(8)): the mounts stay relatime.
+	"rrelatime": {"relatime", true}, "rnorelatime": {"relatime", true},
 	"rstrictatime": {"relatime", false}, "rnostrictatime": {"relatime", true},
 	"rnosymfollow": {"nosymfollow", true}, "rsymfollow": {"nosymfollow", false},
 }
@@ -962,4 +968,58 @@ func checkRbindRO(spec *specs.Spec) []error {
 		errs = append(errs, errors.New("no rbind,ro mount in the config"))
 	}
 	return errs
+}
+
+// openFDs lists /proc/self/fd with raw syscalls (no Go file, so no poller).
+func openFDs() []int {
+	dir, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(dir)
+	var fds []int
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.Getdents(dir, buf)
+		if err != nil {
+			return nil
+		}
+		if n <= 0 {
+			break
+		}
+		_, _, names := unix.ParseDirent(buf[:n], -1, nil)
+		for _, name := range names {
+			if fd, err := strconv.Atoi(name); err == nil && fd != dir {
+				fds = append(fds, fd)
+			}
+		}
+	}
+	return fds
+}
+
+// childNofile reads RLIMIT_NOFILE as a child process gets it.
+func childNofile() (uint64, uint64, error) {
+	out, err := exec.Command("/bin/cat", "/proc/self/limits").Output()
+	if err != nil {
+		return 0, 0, fmt.Errorf("cat /proc/self/limits: %w", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(line, "Max open files") {
+			continue
+		}
+		f := strings.Fields(strings.TrimPrefix(line, "Max open files"))
+		if len(f) < 2 {
+			break
+		}
+		parse := func(v string) (uint64, error) {
+			if v == "unlimited" {
+				return unix.RLIM_INFINITY, nil
+			}
+			return strconv.ParseUint(v, 10, 64)
+		}
+		cur, err1 := parse(f[0])
+		max, err2 := parse(f[1])
+		return cur, max, errors.Join(err1, err2)
+	}
+	return 0, 0, fmt.Errorf("no Max open files in %q", out)
 }

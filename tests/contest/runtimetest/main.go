@@ -1,3 +1,6 @@
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command runtimetest runs inside a contest container and checks, from
 // there, that what the bundle's config (copied to /config.json) asks for
 // holds: mounts, paths, namespaces' settings, process attributes.
@@ -17,6 +20,12 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
+
+// startFDs are the fds open when main starts, read with raw syscalls
+// before the Go runtime's netpoller opens its epoll and eventfd (the
+// go:debug lines above keep the runtime from opening cgroup files to size
+// GOMAXPROCS), so fd_control sees what the container runtime left open.
+var startFDs []int
 
 // checker returns every violation it found.
 type checker func(spec *specs.Spec) []error
@@ -56,6 +65,7 @@ var checks = map[string]checker{
 }
 
 func main() {
+	startFDs = openFDs()
 	name := os.Getenv("RUNTIMETEST_CHECK")
 	if len(os.Args) > 1 {
 		name = os.Args[1]

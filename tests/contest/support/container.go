@@ -98,7 +98,12 @@ func (e *Env) NewContainer(t *framework.T, spec *specs.Spec) (*Container, error)
 // NewContainerWithID is NewContainer with a chosen id.
 func (e *Env) NewContainerWithID(t *framework.T, id string, spec *specs.Spec) (*Container, error) {
 	if spec.Linux != nil && spec.Linux.CgroupsPath == "" {
-		spec.Linux.CgroupsPath = e.CgroupParent + "/" + strings.ReplaceAll(id, "/", "_")
+		// Never the parent itself (an empty or odd id), always a leaf of it.
+		leaf := strings.NewReplacer("/", "_", ".", "_").Replace(id)
+		if leaf == "" {
+			leaf = RandomID("noid")
+		}
+		spec.Linux.CgroupsPath = e.CgroupParent + "/" + leaf
 	}
 	b, err := e.NewBundle(t, spec)
 	if err != nil {

@@ -185,3 +185,32 @@ func KernelHas(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// MountShared says whether the mount holding path has shared propagation.
+func MountShared(path string) bool {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	best, shared := "", false
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 7 {
+			continue
+		}
+		mp := f[4]
+		if (path == mp || strings.HasPrefix(path, strings.TrimSuffix(mp, "/")+"/")) && len(mp) >= len(best) {
+			best = mp
+			shared = false
+			for _, opt := range f[6:] {
+				if opt == "-" {
+					break
+				}
+				if strings.HasPrefix(opt, "shared:") {
+					shared = true
+				}
+			}
+		}
+	}
+	return shared
+}
