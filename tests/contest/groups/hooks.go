@@ -147,9 +147,17 @@ func startContainerEnv(env *support.Env, t *framework.T, hookEnv []string, want 
 	if r := c.Start(t.Context()); r.Code != 0 {
 		return r.Ok()
 	}
-	data, err := os.ReadFile(filepath.Join(c.Bundle.Rootfs(), "hookenv"))
+	// start may return before the init has run the hook (runtime-spec
+	// only orders it before the user process): wait for its output.
+	out := filepath.Join(c.Bundle.Rootfs(), "hookenv")
+	var data []byte
+	err = support.Poll(t.Context(), support.StopTimeout, "startContainer hook output "+out, func() (bool, string, error) {
+		var err error
+		data, err = os.ReadFile(out)
+		return err == nil && strings.HasSuffix(string(data), "\n"), fmt.Sprint(err), nil
+	})
 	if err != nil {
-		return fmt.Errorf("startContainer hook output: %w", err)
+		return err
 	}
 	if got := strings.TrimSpace(string(data)); got != "env="+want {
 		return fmt.Errorf("startContainer hook saw %q, want %q", got, "env="+want)

@@ -94,7 +94,7 @@ type runOpts struct {
 }
 
 func parseRun(args []string) (runOpts, error) {
-	o := runOpts{rootfs: os.Getenv("CONTEST_ROOTFS"), jobs: max(2, runtime.NumCPU())}
+	o := runOpts{rootfs: os.Getenv("CONTEST_ROOTFS"), jobs: max(4, 2*runtime.NumCPU())}
 	value := func(i *int, name string) (string, error) {
 		if k, v, ok := strings.Cut(args[*i], "="); ok && strings.HasPrefix(k, "--") {
 			return v, nil
