@@ -25,7 +25,7 @@ func TestParseSelections(t *testing.T) {
 		{name: "whole group wins", args: []string{"a::x", "a"}, want: []Selection{{Group: "a"}}},
 		{name: "space separated in one arg", args: []string{"a b::z"}, want: []Selection{{Group: "a"}, {Group: "b", Tests: []string{"z"}}}},
 		{name: "empty group", args: []string{"::x"}, wantErr: "empty group"},
-		{name: "no tests", args: []string{"a::"}, wantErr: "no test names"},
+		{name: "no tests", args: []string{"a::"}, wantErr: "names no tests"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseSelections(tc.args)

@@ -46,7 +46,7 @@ func ParseSelections(args []string) ([]Selection, error) {
 					}
 				}
 				if len(names) == 0 {
-					return nil, fmt.Errorf("test selection %q: no test names after ::", one)
+					return nil, fmt.Errorf("test selection %q names no tests", one)
 				}
 			}
 			if i, ok := index[group]; ok {

@@ -55,9 +55,6 @@ func group(name string, tests ...framework.Testable) *framework.TestGroup {
 	return framework.NewTestGroup(name).Add(tests...)
 }
 
-// always is the condition of a test that can always run.
-func always() (bool, string) { return true, "" }
-
 // needV1 is a condition: the host has v1 controller c.
 func needV1(c string) func() (bool, string) {
 	return func() (bool, string) {

@@ -59,7 +59,8 @@ func hookGroups(env *support.Env) []*framework.TestGroup {
 	return []*framework.TestGroup{
 		group("hooks", framework.NewTest("hooks", func(t *framework.T) framework.Result {
 			c, log, err := hookContainer(env, t, support.DefaultSpec(), func(log string, h *specs.Hooks) {
-				h.Prestart = []specs.Hook{hostHook(log, "prestart")} //nolint:staticcheck // the deprecated hook is still part of the order
+				//lint:ignore SA1019 the deprecated hook is still part of the order runtimes keep
+				h.Prestart = []specs.Hook{hostHook(log, "prestart")}
 				h.CreateRuntime = []specs.Hook{hostHook(log, "createRuntime")}
 				// createContainer runs in the container's mount namespace but
 				// before pivot_root: host paths still resolve there.
@@ -175,7 +176,8 @@ func hookSequence(env *support.Env, t *framework.T, kind string, fail bool) erro
 		}
 		switch kind {
 		case "prestart":
-			h.Prestart = hs //nolint:staticcheck // testing the deprecated hook on purpose
+			//lint:ignore SA1019 youki's prestart groups test the deprecated hook on purpose
+			h.Prestart = hs
 		case "poststart":
 			h.Poststart = hs
 		case "poststop":

@@ -1,7 +1,6 @@
 package groups
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -285,5 +284,3 @@ func timeNSGroup(env *support.Env) *framework.TestGroup {
 		}),
 	)
 }
-
-var _ = fmt.Sprint

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/gocontainer/gocontainer/tests/contest/framework"
 	"github.com/gocontainer/gocontainer/tests/contest/support"
@@ -465,5 +464,3 @@ func nsItype(env *support.Env, t *framework.T) error {
 		return errors.Join(errs...)
 	})
 }
-
-var _ = unix.Getpid

@@ -22,9 +22,10 @@ import (
 )
 
 // startFDs are the fds open when main starts, read with raw syscalls
-// before the Go runtime's netpoller opens its epoll and eventfd (the
-// go:debug lines above keep the runtime from opening cgroup files to size
-// GOMAXPROCS), so fd_control sees what the container runtime left open.
+// before the Go runtime's netpoller opens its epoll and eventfd (the debug
+// directives at the top of this file keep the runtime from opening cgroup
+// files to size GOMAXPROCS), so fd_control sees what the container runtime
+// left open.
 var startFDs []int
 
 // checker returns every violation it found.
