@@ -83,8 +83,6 @@ type Container struct {
 	ID     string
 	Bundle *Bundle
 	env    *Env
-	// lastStdout is what RunToCompletion read from the container.
-	lastStdout string
 }
 
 // NewContainer makes a bundle for spec and registers, on t, the cleanup
@@ -231,11 +229,11 @@ func (e *Env) TestInsideContainer(t *framework.T, spec *specs.Spec, check string
 			return err
 		}
 	}
-	_, stderr, err := c.RunToCompletion(t.Context(), o.CreateArgs, o.ExtraFiles)
+	stdout, stderr, err := c.RunToCompletion(t.Context(), o.CreateArgs, o.ExtraFiles)
 	if err != nil {
 		return err
 	}
-	return RuntimetestVerdict(check, c.lastStdout, stderr)
+	return RuntimetestVerdict(check, stdout, stderr)
 }
 
 // RuntimetestVerdict fails on anything runtimetest wrote to stderr, or on
@@ -281,7 +279,6 @@ func (c *Container) RunToCompletion(ctx context.Context, createArgs []string, ex
 		return "", "", err
 	}
 	stdout, stderr := readBack()
-	c.lastStdout = stdout
 	return stdout, stderr, nil
 }
 
