@@ -32,8 +32,12 @@ else
 fi
 
 echo "test-contest: building contest and runtimetest" >&2
-(cd "$repo/tests/contest" && go build -o "$cache/contest" ./cmd/contest &&
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$cache/runtimetest" ./runtimetest)
+# Built under a temporary name and renamed: another run may be executing
+# the previous binaries (ETXTBSY), and bundles hard-link runtimetest.
+(cd "$repo/tests/contest" && go build -o "$cache/contest.$$" ./cmd/contest &&
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$cache/runtimetest.$$" ./runtimetest)
+mv -f "$cache/contest.$$" "$cache/contest"
+mv -f "$cache/runtimetest.$$" "$cache/runtimetest"
 
 if [[ ! -x $cache/rootfs/bin/busybox || $cache/rootfs -ot $repo/hack/mkrootfs.sh ]]; then
 	rm -rf "$cache/rootfs"
