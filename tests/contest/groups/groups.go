@@ -5,6 +5,7 @@ package groups
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -36,8 +37,10 @@ func inside(env *support.Env, name, check string, edit func(*specs.Spec), o *sup
 	})
 }
 
-// createFails is a test whose container create must fail.
-func createFails(env *support.Env, name string, edit func(*specs.Spec)) *framework.Test {
+// createFails is a test whose container create must fail, with an error
+// that mentions mention (case-insensitively; "" accepts any error), so
+// that a runtime failing for an unrelated reason does not pass.
+func createFails(env *support.Env, name, mention string, edit func(*specs.Spec)) *framework.Test {
 	return framework.NewTest(name, func(t *framework.T) framework.Result {
 		s := support.DefaultSpec()
 		edit(s)
@@ -45,9 +48,17 @@ func createFails(env *support.Env, name string, edit func(*specs.Spec)) *framewo
 			if r.Code == 0 {
 				return errors.New("create succeeded, want an error")
 			}
-			return nil
+			return errorMentions(r, mention)
 		}))
 	})
+}
+
+// errorMentions fails unless r's stderr contains mention.
+func errorMentions(r support.CmdResult, mention string) error {
+	if mention != "" && !strings.Contains(strings.ToLower(r.Stderr), strings.ToLower(mention)) {
+		return fmt.Errorf("create failed, but its error does not mention %q: %s", mention, r)
+	}
+	return nil
 }
 
 // group builds a parallel group.

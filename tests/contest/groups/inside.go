@@ -173,9 +173,9 @@ func memoryPolicyGroup(env *support.Env) *framework.TestGroup {
 		inside(env, "bind_static", "memory_policy", mp(specs.MpolBind, "0", specs.MpolFStaticNodes), nil),
 		inside(env, "preferred_relative", "memory_policy", mp(specs.MpolPreferred, "0", specs.MpolFRelativeNodes), nil),
 		inside(env, "default_with_missing_nodes_ok", "memory_policy", mp(specs.MpolDefault, ""), nil),
-		createFails(env, "invalid_mode_string", mp("MPOL_INVALID", "0")),
-		createFails(env, "invalid_flag_string", mp(specs.MpolBind, "0", "MPOL_F_INVALID")),
-		createFails(env, "missing_mode_but_nodes_present", mp("", "0")),
+		createFails(env, "invalid_mode_string", "MPOL_INVALID", mp("MPOL_INVALID", "0")),
+		createFails(env, "invalid_flag_string", "MPOL_F_INVALID", mp(specs.MpolBind, "0", "MPOL_F_INVALID")),
+		createFails(env, "missing_mode_but_nodes_present", "mode", mp("", "0")),
 		createFailsOrProcessFails(env, "syscall_invalid_arguments", mp(specs.MpolDefault, "0")),
 		createFailsOrProcessFails(env, "bind_way_too_large_node_number", mp(specs.MpolBind, "4095")),
 	)

@@ -66,7 +66,7 @@ func miscPropsGroup(env *support.Env) *framework.TestGroup {
 			return framework.FromError(expectStatus(t.Context(), c, "created"))
 		}),
 		framework.NewConditionalTest("invalid_oci_version_must_error_test", notRunc(env, "runc does not validate ociVersion"), func(t *framework.T) framework.Result {
-			return createFails(env, "", func(s *specs.Spec) { s.Version = "invalid-version" }).Run(t)
+			return createFails(env, "", "invalid-version", func(s *specs.Spec) { s.Version = "invalid-version" }).Run(t)
 		}),
 	)
 }
@@ -159,10 +159,11 @@ func prohibitSymlinkGroup(env *support.Env) *framework.TestGroup {
 			if err := os.Symlink("elsewhere", p); err != nil {
 				return framework.Fail(err)
 			}
-			if r := c.Create(t.Context(), nil); r.Code == 0 {
+			r := c.Create(t.Context(), nil)
+			if r.Code == 0 {
 				return framework.Failf("create succeeded with /%s a symlink", dir)
 			}
-			return framework.Pass()
+			return framework.FromError(errorMentions(r, "/"+dir))
 		})
 	}
 	return group("prohibit_symlink", mk("prohibit_symlink_proc_test", "proc"), mk("prohibit_symlink_sys_test", "sys"))

@@ -34,7 +34,7 @@ func processGroups(env *support.Env) []*framework.TestGroup {
 				s.Process.Capabilities = &specs.LinuxCapabilities{Effective: []string{"CAP_SYS_ADMIN"}, Permitted: []string{"CAP_SYS_ADMIN"}}
 			}, nil),
 		),
-		group("process_capabilities_fail", createFails(env, "process_capabilities_fail_test", func(s *specs.Spec) {
+		group("process_capabilities_fail", createFails(env, "process_capabilities_fail_test", "CAP_TEST", func(s *specs.Spec) {
 			s.Process.Capabilities.Bounding = append(s.Process.Capabilities.Bounding, "CAP_TEST")
 			s.Process.Capabilities.Effective = append(s.Process.Capabilities.Effective, "CAP_TEST")
 		})),
@@ -54,7 +54,7 @@ func processGroups(env *support.Env) []*framework.TestGroup {
 				{Type: "RLIMIT_MSGQUEUE", Soft: 4096, Hard: 8192},
 			}
 		}, nil)),
-		group("process_rlimits_fail", createFails(env, "process_rlimits_fail_test", func(s *specs.Spec) {
+		group("process_rlimits_fail", createFails(env, "process_rlimits_fail_test", "RLIMIT_TEST", func(s *specs.Spec) {
 			s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{Type: "RLIMIT_TEST", Soft: 1, Hard: 1})
 		})),
 		group("process_oom_score_adj", inside(env, "process_oom_score_adj", "process_oom_score_adj", func(s *specs.Spec) {
