@@ -105,6 +105,17 @@ func TestManagerTimeoutRunsCleanups(t *testing.T) {
 	require.True(t, cleaned.Load())
 }
 
+func TestManagerCleanupErrorIsReported(t *testing.T) {
+	var out bytes.Buffer
+	m := NewManager(&out)
+	m.AddGroup(NewTestGroup("g").Add(NewTest("a", func(*T) Result { return Pass() })))
+	m.AddCleanup(func() error { return errors.New("leftover container x") })
+	sum, err := m.Run(context.Background(), nil)
+	require.NoError(t, err)
+	require.ErrorContains(t, sum.CleanupErr, "leftover container x")
+	require.Contains(t, out.String(), "# cleanup: leftover container x\n")
+}
+
 func TestOrderedGroupKeepsOrderAndGroupCleanup(t *testing.T) {
 	m := NewManager(nil)
 	var order []string

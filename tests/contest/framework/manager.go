@@ -76,6 +76,9 @@ type Outcome struct {
 type Summary struct {
 	Passed, Failed, Skipped int
 	Outcomes                []Outcome
+	// CleanupErr is what the manager's own cleanups (run after every
+	// group) failed with: something outlived the tests that made it.
+	CleanupErr error
 }
 
 // String is the final summary line.
@@ -218,7 +221,8 @@ func (m *Manager) Run(ctx context.Context, sel []Selection) (Summary, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		m.printf("# cleanup: %v\n", err)
+		sum.CleanupErr = err
+		m.printf("# cleanup: %v\n", oneLine(err.Error()))
 	}
 	m.printf("%s\n", sum)
 	return sum, nil

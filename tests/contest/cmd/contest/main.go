@@ -206,7 +206,7 @@ func runSuite(args []string) int {
 		return 2
 	}
 	fmt.Printf("# contest: %d tests in %s\n", len(sum.Outcomes), time.Since(start).Round(time.Millisecond))
-	if sum.Failed > 0 {
+	if sum.Failed > 0 || sum.CleanupErr != nil {
 		return 1
 	}
 	return 0
