@@ -82,17 +82,28 @@ func resolveBinary(name string) (string, error) {
 }
 
 // Close deletes whatever containers are still recorded under the run's
-// root, removes the run's cgroup trees and the work directory.
+// root, removes the run's cgroup trees and the work directory. Each test
+// cleans up after itself, so anything found here is reported as an error
+// (and still removed).
 func (e *Env) Close() error {
 	var errs []error
 	ents, _ := os.ReadDir(e.Root)
 	for _, ent := range ents {
 		if ent.IsDir() {
+			errs = append(errs, fmt.Errorf("container %s outlived its test", ent.Name()))
 			ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 			r := e.Exec(ctx, nil, "delete", "--force", ent.Name())
 			cancel()
 			if r.Code != 0 {
 				errs = append(errs, fmt.Errorf("delete leftover container %s: %s", ent.Name(), r.Stderr))
+			}
+		}
+	}
+	for _, h := range hierarchies() {
+		subs, _ := os.ReadDir(filepath.Join(h, e.CgroupParent))
+		for _, s := range subs {
+			if s.IsDir() {
+				errs = append(errs, fmt.Errorf("cgroup %s outlived its test", filepath.Join(h, e.CgroupParent, s.Name())))
 			}
 		}
 	}
