@@ -369,7 +369,7 @@ func killNoEffect(env *support.Env, t *framework.T) error {
 func killsigGroup(env *support.Env) *framework.TestGroup {
 	g := framework.NewTestGroup("killsig")
 	for _, sig := range []string{"TERM", "USR1", "USR2"} {
-		g.Add(framework.NewTest(sig, func(t *framework.T) framework.Result {
+		g.Add(framework.NewTest("killsig_"+sig, func(t *framework.T) framework.Result {
 			s := support.DefaultSpec()
 			s.Process.Args = []string{"sh", "-c", fmt.Sprintf(
 				"trap 'touch /tmp/got-%s; exit 0' %s; touch /tmp/ready; while :; do sleep 0.05; done", sig, sig)}

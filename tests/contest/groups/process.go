@@ -74,9 +74,9 @@ func fdControlGroup(env *support.Env) *framework.TestGroup {
 		t.Cleanup(func() error { f.Close(); return os.Remove(f.Name()) })
 		return f, nil
 	}
-	run := func(t *framework.T, files int, preserve int) framework.Result {
+	run := func(t *framework.T, files, preserve, visible int) framework.Result {
 		s := support.DefaultSpec()
-		s.Process.Env = append(s.Process.Env, "CONTEST_PRESERVED_FDS="+strconv.Itoa(preserve))
+		s.Process.Env = append(s.Process.Env, "CONTEST_PRESERVED_FDS="+strconv.Itoa(visible))
 		o := &support.InsideOpts{}
 		for range files {
 			f, err := withFile(t)
@@ -85,14 +85,16 @@ func fdControlGroup(env *support.Env) *framework.TestGroup {
 			}
 			o.ExtraFiles = append(o.ExtraFiles, f)
 		}
-		if preserve > 0 {
-			o.CreateArgs = []string{"--preserve-fds", strconv.Itoa(preserve)}
-		}
+		o.CreateArgs = []string{"--preserve-fds", strconv.Itoa(preserve)}
 		return framework.FromError(env.TestInsideContainer(t, s, "fd_control", o))
 	}
 	return framework.NewTestGroup("fd_control").SetNonParallel().Add(
-		framework.NewTest("only_stdio", func(t *framework.T) framework.Result { return run(t, 0, 0) }),
-		framework.NewTest("closes_fd", func(t *framework.T) framework.Result { return run(t, 2, 0) }),
-		framework.NewTest("pass_single_fd", func(t *framework.T) framework.Result { return run(t, 1, 1) }),
+		// --preserve-fds larger than what is open: the runtime must not
+		// invent or leak fds of its own into the gap.
+		framework.NewConditionalTest("only_stdio", notRunc(env, "runc fails when fewer than N fds are open for --preserve-fds N"),
+			func(t *framework.T) framework.Result { return run(t, 0, 100, 0) }),
+		// Inherited fds without close-on-exec are closed with --preserve-fds 0.
+		framework.NewTest("closes_fd", func(t *framework.T) framework.Result { return run(t, 2, 0, 0) }),
+		framework.NewTest("pass_single_fd", func(t *framework.T) framework.Result { return run(t, 1, 1, 1) }),
 	)
 }
