@@ -9,9 +9,9 @@
 # CONTEST_RUNTIME names another runtime), builds contest and a static
 # runtimetest into $CONTEST_CACHE (default ${TMPDIR:-/tmp}/gocontainer-contest),
 # makes the busybox rootfs once, moves itself into cgroups of its own and
-# leaves them again on exit. Tests listed in $CONTEST_EXCLUDE (default
-# tests/contest/ci-exclude.txt; "none" for no list) are reported as skipped
-# with their reason.
+# leaves them again on exit. Tests listed in $CONTEST_EXCLUDE are reported
+# as skipped with their reason (default: tests/contest/ci-exclude.txt for
+# ./gocontainer, no list for a CONTEST_RUNTIME; "none" for no list).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,7 +45,11 @@ if [[ ! -x $cache/rootfs/bin/busybox || $cache/rootfs -ot $repo/hack/mkrootfs.sh
 	touch "$cache/rootfs"
 fi
 
-exclude=${CONTEST_EXCLUDE:-$repo/tests/contest/ci-exclude.txt}
+# The CI list describes gocontainer; another runtime runs everything unless
+# told otherwise.
+default_exclude=$repo/tests/contest/ci-exclude.txt
+[[ -z ${CONTEST_RUNTIME:-} ]] || default_exclude=none
+exclude=${CONTEST_EXCLUDE:-$default_exclude}
 exclude_args=()
 [[ $exclude == none ]] || exclude_args=(--exclude "$(realpath "$exclude")")
 

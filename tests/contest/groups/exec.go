@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -102,177 +102,155 @@ func baseProcess() *specs.Process {
 	return d
 }
 
-// statusField reads one field of /proc/self/status of an exec'd process.
-func statusField(t *framework.T, c *support.Container, args []string, field string) (string, error) {
-	r := execIn(t, c, nil, args, "cat", "/proc/self/status")
-	if r.Code != 0 {
-		return "", r.Ok()
-	}
-	for _, line := range strings.Split(r.Stdout, "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && k == field {
-			return strings.TrimSpace(v), nil
-		}
-	}
-	return "", fmt.Errorf("no %s in /proc/self/status", field)
-}
-
-func capBit(mask string, bit uint) (bool, error) {
-	v, err := strconv.ParseUint(mask, 16, 64)
-	return v&(1<<bit) != 0, err
-}
-
-const (
-	capNetAdmin = 12
-	capSysAdmin = 21
-)
-
 func execGroups(env *support.Env) []*framework.TestGroup {
 	return []*framework.TestGroup{execGroup(env), execEnvGroup(env), execCPUAffinityGroup(env)}
 }
 
-func execGroup(env *support.Env) *framework.TestGroup {
-	capsByFlag := func(name string, caps map[string]uint) *framework.Test {
-		return framework.NewTest(name, func(t *framework.T) framework.Result {
-			c, err := running(env, t, support.DefaultSpec())
-			if err != nil {
-				return framework.Fail(err)
-			}
-			var names, args []string
-			for n := range caps {
-				names = append(names, n)
-			}
-			slices.Sort(names)
-			for _, n := range names {
-				args = append(args, "--cap", n)
-			}
-			eff, err := statusField(t, c, args, "CapEff")
-			if err != nil {
-				return framework.Fail(err)
-			}
-			inh, err := statusField(t, c, args, "CapInh")
-			if err != nil {
-				return framework.Fail(err)
-			}
-			var errs []error
-			for n, bit := range caps {
-				if ok, _ := capBit(eff, bit); !ok {
-					errs = append(errs, fmt.Errorf("exec --cap %s: CapEff %s lacks it", n, eff))
-				}
-				// CVE-2022-29162: --cap must not reach the inheritable set.
-				if ok, _ := capBit(inh, bit); ok {
-					errs = append(errs, fmt.Errorf("exec --cap %s: CapInh %s has it", n, inh))
+// capsWant is the expected hex masks of /proc/self/status capability
+// lines ("" = not checked).
+type capsWant struct{ inh, bnd, eff, prm, amb, nnp string }
+
+// checkStatus compares the capability and NoNewPrivs lines of a
+// /proc/self/status dump with want.
+func checkStatus(status string, want capsWant) error {
+	var errs []error
+	for _, f := range []struct{ field, want string }{
+		{"CapInh", want.inh}, {"CapBnd", want.bnd}, {"CapEff", want.eff}, {"CapPrm", want.prm},
+		{"CapAmb", want.amb}, {"NoNewPrivs", want.nnp},
+	} {
+		if f.want == "" {
+			continue
+		}
+		if !strings.Contains(status, f.field+":\t"+f.want+"\n") {
+			got := ""
+			for _, line := range strings.Split(status, "\n") {
+				if strings.HasPrefix(line, f.field+":") {
+					got = strings.TrimSpace(strings.TrimPrefix(line, f.field+":"))
 				}
 			}
-			return framework.FromError(errors.Join(errs...))
-		})
+			errs = append(errs, fmt.Errorf("%s %s, want %s", f.field, got, f.want))
+		}
 	}
+	return errors.Join(errs...)
+}
+
+// capsSpec is the default spec with the given capability sets and
+// no_new_privileges.
+func capsSpec(c specs.LinuxCapabilities, nnp bool) *specs.Spec {
+	s := support.DefaultSpec()
+	s.Process.Capabilities = &c
+	s.Process.NoNewPrivileges = nnp
+	return s
+}
+
+// execStatus starts a container from s and checks `cat /proc/self/status`
+// of processes exec'd with each argument list against its want.
+func execStatus(env *support.Env, t *framework.T, s *specs.Spec, runs ...struct {
+	args []string
+	want capsWant
+}) error {
+	c, err := running(env, t, s)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		res := execIn(t, c, nil, r.args, "cat", "/proc/self/status")
+		if res.Code != 0 {
+			return res.Ok()
+		}
+		if err := checkStatus(res.Stdout, r.want); err != nil {
+			return fmt.Errorf("exec %q: %w", r.args, err)
+		}
+	}
+	return nil
+}
+
+type execRun = struct {
+	args []string
+	want capsWant
+}
+
+func execGroup(env *support.Env) *framework.TestGroup {
+	none := []string{}
 	return group("exec",
+		// An fd passed with --preserve-fds 1 is fd 3 of the exec'd process.
 		framework.NewTest("preserve_fds_test", func(t *framework.T) framework.Result {
 			c, err := running(env, t, support.DefaultSpec())
 			if err != nil {
 				return framework.Fail(err)
 			}
-			f, err := os.CreateTemp(c.Bundle.Dir, "fd-")
+			p := filepath.Join(c.Bundle.Dir, "preserve-fds.test")
+			if err := os.WriteFile(p, []byte("hello world\n"), 0o644); err != nil {
+				return framework.Fail(err)
+			}
+			f, err := os.Open(p)
 			if err != nil {
 				return framework.Fail(err)
 			}
 			defer f.Close()
-			r := execIn(t, c, &support.ExecOpts{ExtraFiles: []*os.File{f}},
-				[]string{"--preserve-fds", "1", "--env", "CONTEST_PRESERVED_FDS=1"}, "/bin/runtimetest", "fd_control")
+			r := execIn(t, c, &support.ExecOpts{ExtraFiles: []*os.File{f}}, []string{"--preserve-fds=1"}, "cat", "/proc/self/fd/3")
 			if r.Code != 0 {
 				return framework.Fail(r.Ok())
 			}
-			return framework.FromError(support.RuntimetestVerdict("fd_control", r.Stdout, r.Stderr))
-		}),
-		framework.NewTest("ignore_paused_test", func(t *framework.T) framework.Result {
-			c, err := running(env, t, support.DefaultSpec())
-			if err != nil {
-				return framework.Fail(err)
-			}
-			if r := c.Exec(t.Context(), nil, "pause", c.ID); r.Code != 0 {
-				return framework.Fail(r.Ok())
-			}
-			if r := execIn(t, c, nil, nil, "true"); r.Code == 0 {
-				return framework.Failf("exec into a paused container succeeded without --ignore-paused")
-			}
-			if r := c.Exec(t.Context(), nil, "resume", c.ID); r.Code != 0 {
-				return framework.Fail(r.Ok())
-			}
-			if r := execIn(t, c, nil, []string{"--ignore-paused"}, "true"); r.Code != 0 {
-				return framework.Fail(r.Ok())
+			if !strings.Contains(r.Stdout, "hello world") {
+				return framework.Failf("cat /proc/self/fd/3 printed %q, want hello world", r.Stdout)
 			}
 			return framework.Pass()
 		}),
-		framework.NewConditionalTest("cgroup_test", needV1("pids"), func(t *framework.T) framework.Result {
-			s := support.DefaultSpec()
-			c, err := running(env, t, s)
-			if err != nil {
-				return framework.Fail(err)
-			}
-			sub := filepath.Join(support.CgroupRoot, "pids", s.Linux.CgroupsPath, "sub")
-			if err := os.Mkdir(sub, 0o755); err != nil {
-				return framework.Fail(err)
-			}
-			r := execIn(t, c, nil, []string{"--cgroup", "pids:sub"}, "cat", "/proc/self/cgroup")
-			if r.Code != 0 {
-				return framework.Fail(r.Ok())
-			}
-			for _, line := range strings.Split(r.Stdout, "\n") {
-				if f := strings.SplitN(line, ":", 3); len(f) == 3 && f[1] == "pids" {
-					if strings.HasSuffix(f[2], "/sub") {
-						return framework.Pass()
-					}
-					return framework.Failf("exec --cgroup pids:sub: process in %s", f[2])
-				}
-			}
-			return framework.Failf("no pids line in %q", r.Stdout)
+		// exec --ignore-paused into a paused container waits for resume and
+		// then runs; without the flag exec refuses.
+		framework.NewTest("ignore_paused_test", func(t *framework.T) framework.Result {
+			return framework.FromError(ignorePaused(env, t))
+		}),
+		framework.NewTest("cgroup_test", func(t *framework.T) framework.Result {
+			return framework.FromError(execCgroup(env, t))
 		}),
 		framework.NewTest("no_capabilities_test", func(t *framework.T) framework.Result {
-			// runc's semantics: a process.json without capabilities gets the
-			// container's (the spec's) sets.
-			p := baseProcess()
-			p.Capabilities = nil
-			s := support.DefaultSpec()
-			want := s.Process.Capabilities
-			err := execProcessCheckWith(env, t, s, p, "process_capabilities", func(pp *specs.Process) { pp.Capabilities = want })
-			return framework.FromError(err)
+			s := capsSpec(specs.LinuxCapabilities{Bounding: none, Effective: none, Inheritable: none, Permitted: none, Ambient: none}, true)
+			return framework.FromError(execStatus(env, t, s, execRun{nil, capsWant{inh: "0000000000000000", amb: "0000000000000000", nnp: "1"}}))
 		}),
+		framework.NewTest("new_privileges_test", func(t *framework.T) framework.Result {
+			s := capsSpec(specs.LinuxCapabilities{Bounding: none, Effective: none, Inheritable: none, Permitted: none, Ambient: none}, false)
+			return framework.FromError(execStatus(env, t, s, execRun{nil, capsWant{inh: "0000000000000000", amb: "0000000000000000", nnp: "0"}}))
+		}),
+		// Effective empty, permitted wider than bounding: after exec as root
+		// effective and permitted are what the bounding set allows.
+		framework.NewTest("some_capabilities_test", func(t *framework.T) framework.Result {
+			s := capsSpec(specs.LinuxCapabilities{
+				Bounding: []string{"CAP_SYS_ADMIN"}, Effective: none, Inheritable: none, Ambient: none,
+				Permitted: []string{"CAP_SYS_ADMIN", "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"},
+			}, true)
+			return framework.FromError(execStatus(env, t, s, execRun{nil, capsWant{
+				inh: "0000000000000000", bnd: "0000000000200000", eff: "0000000000200000", prm: "0000000000200000", nnp: "1"}}))
+		}),
+		// --cap adds to bounding, effective and permitted, never to
+		// inheritable (CVE-2022-29162).
+		framework.NewTest("capabilities_by_flag_test_case1", func(t *framework.T) framework.Result {
+			s := capsSpec(specs.LinuxCapabilities{Bounding: none, Effective: none, Inheritable: none, Permitted: none, Ambient: none}, true)
+			return framework.FromError(execStatus(env, t, s, execRun{[]string{"--cap=CAP_KILL", "--cap=CAP_AUDIT_WRITE"}, capsWant{
+				inh: "0000000000000000", bnd: "0000000020000020", eff: "0000000020000020", prm: "0000000020000020", amb: "0000000000000000"}}))
+		}),
+		framework.NewTest("capabilities_by_flag_test_case2", func(t *framework.T) framework.Result {
+			s := capsSpec(specs.LinuxCapabilities{
+				Bounding: []string{"CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG"}, Effective: none,
+				Inheritable: []string{"CAP_CHOWN"}, Permitted: []string{"CAP_KILL", "CAP_CHOWN"}, Ambient: []string{"CAP_CHOWN"},
+			}, true)
+			return framework.FromError(execStatus(env, t, s,
+				execRun{nil, capsWant{inh: "0000000000000001", bnd: "0000000400000021", eff: "0000000000000021", prm: "0000000000000021", amb: "0000000000000001"}},
+				execRun{[]string{"--cap=CAP_SYSLOG"}, capsWant{inh: "0000000000000001", bnd: "0000000400000021", eff: "0000000400000021", prm: "0000000400000021", amb: "0000000000000001"}},
+			))
+		}),
+		// A process.json with an empty capabilities object: no bounding set.
 		framework.NewTest("unset_bounding_capabilities_test", func(t *framework.T) framework.Result {
 			p := baseProcess()
 			p.Capabilities = &specs.LinuxCapabilities{}
 			return framework.FromError(execProcessCheck(env, t, support.DefaultSpec(), p, "process_capabilities_bounding_unset"))
 		}),
-		framework.NewTest("new_privileges_test", func(t *framework.T) framework.Result {
-			s := support.DefaultSpec()
-			s.Process.NoNewPrivileges = false
-			c, err := running(env, t, s)
-			if err != nil {
-				return framework.Fail(err)
-			}
-			without, err := statusField(t, c, nil, "NoNewPrivs")
-			if err != nil {
-				return framework.Fail(err)
-			}
-			with, err := statusField(t, c, []string{"--no-new-privs"}, "NoNewPrivs")
-			if err != nil {
-				return framework.Fail(err)
-			}
-			if without != "0" || with != "1" {
-				return framework.Failf("NoNewPrivs %s without and %s with --no-new-privs, want 0 and 1", without, with)
-			}
-			return framework.Pass()
-		}),
-		framework.NewTest("some_capabilities_test", func(t *framework.T) framework.Result {
-			p := baseProcess()
-			set := []string{"CAP_KILL", "CAP_CHOWN"}
-			p.Capabilities = &specs.LinuxCapabilities{Bounding: set, Effective: set, Permitted: set}
-			return framework.FromError(execProcessCheck(env, t, support.DefaultSpec(), p, "process_capabilities"))
-		}),
-		capsByFlag("capabilities_by_flag_test_case1", map[string]uint{"CAP_SYS_ADMIN": capSysAdmin}),
-		capsByFlag("capabilities_by_flag_test_case2", map[string]uint{"CAP_SYS_ADMIN": capSysAdmin, "CAP_NET_ADMIN": capNetAdmin}),
+		// exec must not apply masked and read-only paths again (youki issue
+		// 3431): one mount each, and the read-only root stays read-only.
 		framework.NewTest("mount_test", func(t *framework.T) framework.Result {
 			s := support.DefaultSpec()
-			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/contest-mnt", Type: "tmpfs", Source: "tmpfs", Options: []string{"size=1m"}})
+			s.Root.Readonly = true
 			c, err := running(env, t, s)
 			if err != nil {
 				return framework.Fail(err)
@@ -281,12 +259,111 @@ func execGroup(env *support.Env) *framework.TestGroup {
 			if r.Code != 0 {
 				return framework.Fail(r.Ok())
 			}
-			if !strings.Contains(r.Stdout, " /contest-mnt ") {
-				return framework.Failf("exec'd process does not see the container's /contest-mnt mount")
+			count := map[string]int{}
+			rootRO := false
+			for _, line := range strings.Split(r.Stdout, "\n") {
+				f := strings.Fields(line)
+				if len(f) < 6 {
+					continue
+				}
+				count[f[4]]++
+				if f[4] == "/" && slices.Contains(strings.Split(f[5], ","), "ro") {
+					rootRO = true
+				}
 			}
-			return framework.Pass()
+			var errs []error
+			if !rootRO {
+				errs = append(errs, errors.New("root is not mounted read-only in the exec'd process"))
+			}
+			for _, p := range []string{"/proc/acpi", "/proc/bus"} {
+				if _, err := os.Stat(p); err == nil && count[p] != 1 {
+					errs = append(errs, fmt.Errorf("%d mounts at %s, want 1", count[p], p))
+				}
+			}
+			return framework.FromError(errors.Join(errs...))
 		}),
 	)
+}
+
+func ignorePaused(env *support.Env, t *framework.T) error {
+	s := support.DefaultSpec()
+	c, err := running(env, t, s)
+	if err != nil {
+		return err
+	}
+	ctx := t.Context()
+	if r := c.Exec(ctx, nil, "pause", c.ID); r.Code != 0 {
+		return r.Ok()
+	}
+	if r := execIn(t, c, nil, nil, "true"); r.Code == 0 {
+		return errors.New("exec into a paused container succeeded without --ignore-paused")
+	}
+	const msg = "executed in a paused state"
+	done := make(chan support.CmdResult, 1)
+	go func() { done <- execIn(t, c, nil, []string{"--ignore-paused"}, "echo", msg) }()
+	// Resume once the exec'd process has joined the frozen cgroup (or
+	// after a short deadline): exec cannot finish before that.
+	procs := filepath.Join(support.CgroupRoot, "freezer", s.Linux.CgroupsPath, "cgroup.procs")
+	if !support.HasV1Controller("freezer") {
+		procs = filepath.Join(support.UnifiedRoot(), s.Linux.CgroupsPath, "cgroup.procs")
+	}
+	_ = support.Poll(ctx, 3*time.Second, "exec'd process in the frozen cgroup", func() (bool, string, error) {
+		data, _ := os.ReadFile(procs)
+		n := len(strings.Fields(string(data)))
+		return n > 1, fmt.Sprintf("%d processes", n), nil
+	})
+	if r := c.Exec(ctx, nil, "resume", c.ID); r.Code != 0 {
+		return r.Ok()
+	}
+	r := <-done
+	if r.Code != 0 {
+		return r.Ok()
+	}
+	if !strings.Contains(r.Stdout, msg) {
+		return fmt.Errorf("exec --ignore-paused printed %q", r.Stdout)
+	}
+	return nil
+}
+
+// execCgroup: exec --cgroup refuses paths outside the container's cgroup,
+// missing sub-cgroups and unknown controllers, and accepts "/" and an
+// existing sub-cgroup.
+func execCgroup(env *support.Env, t *framework.T) error {
+	s := support.DefaultSpec()
+	c, err := running(env, t, s)
+	if err != nil {
+		return err
+	}
+	for _, bad := range []string{"..", "notexistspath", "cpu:notexistspath", "waaaaat:/"} {
+		if r := execIn(t, c, nil, []string{"--cgroup", bad}, "true"); r.Code == 0 {
+			return fmt.Errorf("exec --cgroup %s succeeded", bad)
+		}
+	}
+	if r := execIn(t, c, nil, []string{"--cgroup", "/"}, "cat", "/proc/self/cgroup"); r.Code != 0 {
+		return fmt.Errorf("exec --cgroup /: %w", r.Ok())
+	}
+	ctrl, flag := "pids", "pids:sub"
+	sub := filepath.Join(support.CgroupRoot, "pids", s.Linux.CgroupsPath, "sub")
+	if support.IsUnified() {
+		ctrl, flag = "", "sub"
+		sub = filepath.Join(support.UnifiedRoot(), s.Linux.CgroupsPath, "sub")
+	}
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		return err
+	}
+	r := execIn(t, c, nil, []string{"--cgroup", flag}, "cat", "/proc/self/cgroup")
+	if r.Code != 0 {
+		return fmt.Errorf("exec --cgroup %s: %w", flag, r.Ok())
+	}
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		if f := strings.SplitN(line, ":", 3); len(f) == 3 && f[1] == ctrl {
+			if strings.HasSuffix(f[2], "/sub") {
+				return nil
+			}
+			return fmt.Errorf("exec --cgroup %s: process in %s", flag, f[2])
+		}
+	}
+	return fmt.Errorf("no %q line in %q", ctrl, r.Stdout)
 }
 
 // envOf runs `env` through exec and returns its lines.
