@@ -130,7 +130,23 @@ func pathsGroup(env *support.Env, name, kind string) *framework.TestGroup {
 		}}
 	}
 	return group(name,
-		inside(env, name, name, func(s *specs.Spec) { set(s, "/"+kind+"_dir.d", "/"+kind+"_file") }, mk(kind+"_dir.d", kind+"_file")),
+		// youki's layout: a directory and a file, and a directory, a file
+		// and a file in a directory below the first directory.
+		inside(env, name, name, func(s *specs.Spec) {
+			d, f, sub := "/"+kind+"-dir", kind+"-file", kind+"-subdir"
+			set(s, d, "/"+f, d+"/"+sub, d+"/"+f, d+"/"+sub+"/"+f)
+		}, &support.InsideOpts{Setup: func(b *support.Bundle) error {
+			d, f, sub := filepath.Join(b.Rootfs(), kind+"-dir"), kind+"-file", kind+"-subdir"
+			if err := os.MkdirAll(filepath.Join(d, sub), 0o755); err != nil {
+				return err
+			}
+			for _, p := range []string{filepath.Join(b.Rootfs(), f), filepath.Join(d, f), filepath.Join(d, sub, f), filepath.Join(d, sub, "tmp")} {
+				if err := os.WriteFile(p, []byte("secrets\n"), 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}),
 		// runtime-spec says these paths MUST be absolute: a runtime may
 		// refuse the config (with an error naming the path) or resolve the
 		// path from the container's root; what it may not do is leave it
