@@ -310,8 +310,13 @@ func checkDevices(spec *specs.Spec) []error {
 		if d.Type != "p" && (int64(unix.Major(st.Rdev)) != d.Major || int64(unix.Minor(st.Rdev)) != d.Minor) {
 			errs = append(errs, fmt.Errorf("device %s: %d:%d, want %d:%d", d.Path, unix.Major(st.Rdev), unix.Minor(st.Rdev), d.Major, d.Minor))
 		}
-		if d.FileMode != nil && os.FileMode(st.Mode&0o777) != d.FileMode.Perm() {
-			errs = append(errs, fmt.Errorf("device %s: mode %#o, want %#o", d.Path, st.Mode&0o777, d.FileMode.Perm()))
+		// Without a fileMode the node gets 0666 (runc's and youki's default).
+		wantMode := os.FileMode(0o666)
+		if d.FileMode != nil {
+			wantMode = d.FileMode.Perm()
+		}
+		if os.FileMode(st.Mode&0o777) != wantMode {
+			errs = append(errs, fmt.Errorf("device %s: mode %#o, want %#o", d.Path, st.Mode&0o777, wantMode))
 		}
 		if d.UID != nil && st.Uid != *d.UID {
 			errs = append(errs, fmt.Errorf("device %s: uid %d, want %d", d.Path, st.Uid, *d.UID))
@@ -934,7 +939,8 @@ func ipv4Of(name string) (string, error) {
 }
 
 // mounts_recursive_rbind_ro: a bind mount with "rbind" and "ro" is read
-// only at its top (ro is not recursive; rro is).
+// only at its top, and its submounts stay writable (ro is not recursive;
+// rro is).
 func checkRbindRO(spec *specs.Spec) []error {
 	ms, err := mounts()
 	if err != nil {
@@ -962,6 +968,11 @@ func checkRbindRO(spec *specs.Spec) []error {
 		var st unix.Statfs_t
 		if err := unix.Statfs(dst, &st); err == nil && st.Flags&unix.ST_RDONLY == 0 {
 			errs = append(errs, fmt.Errorf("%s is writable", dst))
+		}
+		for _, mi := range ms {
+			if strings.HasPrefix(mi.point, dst+"/") && slices.Contains(strings.Split(mi.opts, ","), "ro") {
+				errs = append(errs, fmt.Errorf("submount %s is read-only (%s), want only the top of the rbind read-only", mi.point, mi.opts))
+			}
 		}
 	}
 	if tested == 0 {
