@@ -75,7 +75,24 @@ func insideGroups(env *support.Env) []*framework.TestGroup {
 				}},
 			}
 		}, nil)),
-		group("no_pivot", inside(env, "no_pivot_test", "no_pivot", nil, &support.InsideOpts{CreateArgs: []string{"--no-pivot"}})),
+		group("no_pivot", inside(env, "no_pivot_test", "no_pivot", nil, &support.InsideOpts{
+			CreateArgs: []string{"--no-pivot"},
+			// runtimetest compares / with the bundle's rootfs as made.
+			Setup: func(b *support.Bundle) error {
+				ents, err := os.ReadDir(b.Rootfs())
+				if err != nil {
+					return err
+				}
+				var dirs []string
+				for _, e := range ents {
+					if e.IsDir() {
+						dirs = append(dirs, e.Name())
+					}
+				}
+				b.Spec.Process.Env = append(b.Spec.Process.Env, "CONTEST_ROOT_DIRS="+strings.Join(dirs, ","))
+				return nil
+			},
+		})),
 		personalityGroup(env),
 		timeNSGroup(env),
 	}

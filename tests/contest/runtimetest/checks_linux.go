@@ -450,20 +450,25 @@ func checkCapabilities(spec *specs.Spec) []error {
 }
 
 // process_capabilities_bounding_unset: with no bounding list the bounding
-// set is empty.
+// set is empty, and so, after the exec of a process without file
+// capabilities, is every other set (the kernel derives the new permitted
+// set from the bounding set, and the inheritable and ambient lists are
+// empty too).
 func checkBoundingUnset(spec *specs.Spec) []error {
 	st, err := procStatus()
 	if err != nil {
 		return []error{err}
 	}
-	got, err := strconv.ParseUint(st["CapBnd"], 16, 64)
-	if err != nil {
-		return []error{err}
+	var errs []error
+	for _, field := range []string{"CapBnd", "CapInh", "CapPrm", "CapEff", "CapAmb"} {
+		got, err := strconv.ParseUint(st[field], 16, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: %w", field, st[field], err))
+		} else if got != 0 {
+			errs = append(errs, fmt.Errorf("%s = %s, want empty", field, capString(got)))
+		}
 	}
-	if got != 0 {
-		return []error{fmt.Errorf("CapBnd = %s, want empty", capString(got))}
-	}
-	return nil
+	return errs
 }
 
 func checkUser(spec *specs.Spec) []error {
@@ -627,6 +632,23 @@ func checkNoPivot(spec *specs.Spec) []error {
 	}
 	if _, err := os.Stat("/bin/runtimetest"); err != nil {
 		errs = append(errs, fmt.Errorf("/bin/runtimetest: %w", err))
+	}
+	// The directories at / are the bundle rootfs's, as the harness listed
+	// them (CONTEST_ROOT_DIRS): the root is the rootfs, not the host's /.
+	if want := os.Getenv("CONTEST_ROOT_DIRS"); want != "" {
+		ents, err := os.ReadDir("/")
+		if err != nil {
+			return append(errs, err)
+		}
+		var got []string
+		for _, e := range ents {
+			if e.IsDir() {
+				got = append(got, e.Name())
+			}
+		}
+		if strings.Join(got, ",") != want {
+			errs = append(errs, fmt.Errorf("directories at / %v, want the rootfs's %s", got, want))
+		}
 	}
 	return errs
 }
