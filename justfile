@@ -44,6 +44,19 @@ test-oci-crun:
 test-oci-all runtime="./gocontainer":
     hack/oci-test.sh --all {{runtime}}
 
+# Tests in tests/contest/ci-exclude.txt are reported skipped with their
+# reason (CONTEST_EXCLUDE=none runs everything); args pass to `contest run`,
+# e.g. `just test-contest -t lifecycle hooks::hooks`.
+# contest (youki's groups in Go, tests/contest) against ./gocontainer.
+test-contest *args:
+    hack/test-contest.sh {{args}}
+
+# Tests runc 1.1.5 cannot pass are listed, each with its reason, in
+# tests/contest/runc-1.1.5-gaps.txt.
+# contest against Debian's runc: checks the suite itself.
+validate-contest-runc *args:
+    CONTEST_RUNTIME=runc CONTEST_EXCLUDE=tests/contest/runc-1.1.5-gaps.txt hack/test-contest.sh {{args}}
+
 # Build the runtime-tools programs, runtimetest and rootfs into tests/oci/bin.
 oci-build:
     hack/oci-build.sh

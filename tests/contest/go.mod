@@ -1,3 +1,13 @@
 module github.com/gocontainer/gocontainer/tests/contest
 
-go 1.26
+go 1.26.0
+
+require (
+	github.com/opencontainers/runtime-spec v1.3.0
+	golang.org/x/sys v0.49.0
+)
+
+require (
+	github.com/stretchr/testify v1.12.1
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+)
