@@ -133,8 +133,8 @@ func TestParsePidsAndFlatKeyed(t *testing.T) {
 	require.EqualValues(t, 42, v)
 }
 
-func TestPidsMaxValueFollowsRunc(t *testing.T) {
-	for limit, want := range map[int64]string{-1: "max", -5: "max", 0: "1", 1: "1", 42: "42"} {
+func TestPidsMaxValueTreatsZeroAsUnlimited(t *testing.T) {
+	for limit, want := range map[int64]string{-1: "max", -5: "max", 0: "max", 1: "1", 42: "42"} {
 		require.Equal(t, want, PidsMaxValue(limit), "limit %d", limit)
 	}
 }

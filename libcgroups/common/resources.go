@@ -35,17 +35,15 @@ func JoinCgroupDir(mountpoint, mountRoot, own, inner string) (string, error) {
 	return filepath.Join(mountpoint, rel, inner), nil
 }
 
-// PidsMaxValue is the pids.max value for an OCI pids.limit: negative means
-// unlimited ("max"); 0 is written as "1", as runc does, because systemd
-// cannot express TasksMax=0 and both drivers must agree (in practice a
-// cgroup limited to 1 task behaves like one limited to 0: no fork succeeds
-// once the init is running).
+// PidsMaxValue is the pids.max value for an OCI pids.limit: 0 or negative
+// means unlimited ("max"), as crun and youki have it and as runc up to 1.3
+// behaved in effect (it wrote nothing for 0, leaving a new cgroup at
+// "max"). runtime-spec long said "<= 0 implies no limit"; CRI-O and
+// Podman send 0 to mean unset. Writing a literal 0 (runc 1.4) or 1 would
+// break every container whose init forks into its pid namespace.
 func PidsMaxValue(limit int64) string {
-	switch {
-	case limit < 0:
+	if limit <= 0 {
 		return "max"
-	case limit == 0:
-		return "1"
 	}
 	return strconv.FormatInt(limit, 10)
 }

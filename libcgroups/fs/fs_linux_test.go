@@ -108,7 +108,7 @@ func TestSetPidsLimit(t *testing.T) {
 	for _, tc := range []struct {
 		limit int64
 		want  string
-	}{{42, "42"}, {-1, "max"}, {0, "1"}} {
+	}{{42, "42"}, {-1, "max"}, {0, "max"}, {1, "1"}} {
 		tr := fakecg.New(t, common.Legacy, nil, nil)
 		m := newManager(t, tr, "/ctr")
 		require.NoError(t, m.Apply(-1))

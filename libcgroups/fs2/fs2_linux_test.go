@@ -103,8 +103,10 @@ func TestSetEnablesControllersLateAndWritesPidsMax(t *testing.T) {
 	// The real kernel adds pids.max to existing children when the parent
 	// enables pids; the fake only does so at mkdir, so emulate it here.
 	fakecg.Write(t, filepath.Join(leaf, "pids.max"), "max\n")
-	require.NoError(t, m.Set(pidsRes(0)))
+	require.NoError(t, m.Set(pidsRes(1)))
 	require.Equal(t, "1", fakecg.Read(t, filepath.Join(leaf, "pids.max")))
+	require.NoError(t, m.Set(pidsRes(0)))
+	require.Equal(t, "max", fakecg.Read(t, filepath.Join(leaf, "pids.max")))
 }
 
 func TestSetPidsWithoutControllerIsClear(t *testing.T) {
