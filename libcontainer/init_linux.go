@@ -348,7 +348,7 @@ func (in *initProcess) run() error {
 	if len(hk.StartContainer) > 0 {
 		st, err := in.hookState(StatusRunning)
 		if err == nil {
-			err = hooks.Run(ctx, hk.StartContainer, st, "startContainer")
+			err = hooks.Run(ctx, startContainerHooks(hk.StartContainer, in.cfg.spec.Process), st, "startContainer")
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "gocontainer: startContainer hooks:", err)
@@ -560,4 +560,22 @@ func (in *initProcess) waitStart() error {
 	// poststart hooks, as runtime-spec orders them.
 	_, err = unix.Write(fd, []byte("0"))
 	return err
+}
+
+// startContainerHooks gives each startContainer hook without an env of its
+// own the container process's environment: the hook runs in the container,
+// just before the process, where runc and youki have it inherit the
+// environment the init set up for the process.
+func startContainerHooks(hs []specs.Hook, proc *specs.Process) []specs.Hook {
+	if proc == nil {
+		return hs
+	}
+	out := make([]specs.Hook, len(hs))
+	for i, h := range hs {
+		if h.Env == nil {
+			h.Env = proc.Env
+		}
+		out[i] = h
+	}
+	return out
 }
