@@ -115,17 +115,13 @@ func SetAffinity(pid int, field, list string) error {
 // ApplyExecCPUAffinity sets the affinity the container process execs with,
 // on the calling thread (affinity is per thread and survives execve). The
 // caller has already joined the container's cgroup, which is where the
-// spec puts "final". Without "final" the process keeps "initial": the spec
-// then wants no change after the cgroup move, and the init is past it, so
-// "initial" is the affinity the process was meant to be started with.
+// spec puts "final". Without "final" nothing changes: runtime-spec says the
+// runtime "SHOULD NOT change" the affinity after the cgroup move, leaving
+// it to the kernel (a cpuset attach resets it to the cgroup's CPUs), so
+// "initial" only ever covers the runtime's own setup.
 func ApplyExecCPUAffinity(a *specs.CPUAffinity) error {
-	switch {
-	case a == nil:
+	if a == nil || a.Final == "" {
 		return nil
-	case a.Final != "":
-		return SetAffinity(0, "process.execCPUAffinity.final", a.Final)
-	case a.Initial != "":
-		return SetAffinity(0, "process.execCPUAffinity.initial", a.Initial)
 	}
-	return nil
+	return SetAffinity(0, "process.execCPUAffinity.final", a.Final)
 }
