@@ -50,8 +50,9 @@ func TestMountAttrRecursiveOptionsReachTheSubmount(t *testing.T) {
 		{option: "rnoatime", has: []string{"noatime"}, hasNot: []string{"relatime"}},
 		{option: "ratime", host: unix.MS_NOATIME, has: []string{"relatime"}, hasNot: []string{"noatime"}},
 		{option: "rrelatime", host: unix.MS_NOATIME, has: []string{"relatime"}, hasNot: []string{"noatime"}},
-		// norelatime means full atime updates: neither flag is shown.
-		{option: "rnorelatime", hasNot: []string{"relatime", "noatime"}},
+		// norelatime withdraws relatime, leaving the kernel default:
+		// relatime again, also over a strictatime host tree.
+		{option: "rnorelatime", host: unix.MS_STRICTATIME, has: []string{"relatime"}, hasNot: []string{"noatime"}},
 		{option: "rstrictatime", hasNot: []string{"relatime", "noatime"}},
 		{option: "rnostrictatime", host: unix.MS_STRICTATIME, has: []string{"relatime"}, hasNot: []string{"noatime"}},
 		{option: "rnodiratime", has: []string{"nodiratime"}},

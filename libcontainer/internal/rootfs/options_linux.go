@@ -109,16 +109,17 @@ var recAttrOptions = map[string]recAttrOpt{
 }
 
 // The atime mode is one 3-state field, so each option selects a mode.
-// "norelatime" means full atime updates (mount(8): "Do not use the
-// relatime feature"), i.e. strictatime; "nostrictatime" means the kernel
-// default, relatime. runc maps these two to an attr_clr of one atime bit,
-// which the kernel refuses with EINVAL (attr_clr must hold all of
-// MOUNT_ATTR__ATIME, mount_setattr(2)) or, for relatime (value 0), ignores.
+// "norelatime" and "nostrictatime" only withdraw a request, which leaves
+// the kernel's default atime mode, relatime (mount(2): relatime unless
+// MS_STRICTATIME or MS_NOATIME is given; youki's reading too). runc maps
+// them to an attr_clr of one atime bit, which the kernel ignores for
+// relatime (value 0) and refuses with EINVAL for strictatime (attr_clr
+// must hold all of MOUNT_ATTR__ATIME, mount_setattr(2)).
 var recAtimeOptions = map[string]uint64{
 	"rrelatime":      unix.MOUNT_ATTR_RELATIME,
 	"rnoatime":       unix.MOUNT_ATTR_NOATIME,
 	"rstrictatime":   unix.MOUNT_ATTR_STRICTATIME,
-	"rnorelatime":    unix.MOUNT_ATTR_STRICTATIME,
+	"rnorelatime":    unix.MOUNT_ATTR_RELATIME,
 	"rnostrictatime": unix.MOUNT_ATTR_RELATIME,
 }
 

@@ -100,7 +100,7 @@ func TestParseMountOptionsRecursiveAtime(t *testing.T) {
 	for opt, want := range map[string]uint64{
 		"rnoatime": unix.MOUNT_ATTR_NOATIME, "rstrictatime": unix.MOUNT_ATTR_STRICTATIME,
 		"rrelatime": unix.MOUNT_ATTR_RELATIME, "ratime": unix.MOUNT_ATTR_RELATIME,
-		"rnorelatime": unix.MOUNT_ATTR_STRICTATIME, "rnostrictatime": unix.MOUNT_ATTR_RELATIME,
+		"rnorelatime": unix.MOUNT_ATTR_RELATIME, "rnostrictatime": unix.MOUNT_ATTR_RELATIME,
 	} {
 		mo, err := parseMountOptions([]string{"rbind", opt})
 		require.NoError(t, err, opt)
