@@ -3,6 +3,7 @@ package groups
 import (
 	"os"
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -91,8 +92,18 @@ func fdControlGroup(env *support.Env) *framework.TestGroup {
 	return framework.NewTestGroup("fd_control").SetNonParallel().Add(
 		// --preserve-fds larger than what is open: the runtime must not
 		// invent or leak fds of its own into the gap.
-		framework.NewConditionalTest("only_stdio", notRunc(env, "runc fails when fewer than N fds are open for --preserve-fds N"),
-			func(t *framework.T) framework.Result { return run(t, 0, 100, 0) }),
+		// youki passes only what is open; runc and gocontainer refuse the
+		// range instead (by then a free number may hold the runtime's own
+		// file). Either is safe; a refusal must name --preserve-fds, and
+		// anything else (a leak, an obscure failure) fails.
+		framework.NewTest("only_stdio", func(t *framework.T) framework.Result {
+			res := run(t, 0, 100, 0)
+			if res.Status == framework.Failed && res.Err != nil && strings.Contains(res.Err.Error(), "preserve-fds") &&
+				strings.Contains(res.Err.Error(), "create") {
+				return framework.Pass()
+			}
+			return res
+		}),
 		// Inherited fds without close-on-exec are closed with --preserve-fds 0.
 		framework.NewTest("closes_fd", func(t *framework.T) framework.Result { return run(t, 2, 0, 0) }),
 		framework.NewTest("pass_single_fd", func(t *framework.T) framework.Result { return run(t, 1, 1, 1) }),
