@@ -432,9 +432,13 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 		return err
 	}
 	if err := step("set user", func() error {
-		// The runtime writes the id maps as root, so setgroups stays
-		// allowed in the container's user namespace.
-		return user.Setup(proc.User, user.Options{})
+		// An unprivileged runtime writes gid_map only after denying
+		// setgroups (see idmap_linux.go); setgroups(2) then fails.
+		denied, err := in.setgroupsDenied()
+		if err != nil {
+			return err
+		}
+		return user.Setup(proc.User, user.Options{SetgroupsDenied: denied})
 	}); err != nil {
 		return err
 	}

@@ -46,6 +46,9 @@ func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions) (*li
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := prepareRoot(g); err != nil {
+		return nil, nil, err
+	}
 	b := libcontainer.NewContainerBuilder(o.ID, g.Root).
 		WithPidFile(o.PidFile).
 		WithConsoleSocket(o.ConsoleSocket).
@@ -54,7 +57,8 @@ func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions) (*li
 		AsInit(o.Bundle).
 		WithNoPivot(o.NoPivot).
 		WithNoNewKeyring(o.NoNewKeyring).
-		WithSystemd(g.SystemdCgroup)
+		WithSystemd(g.SystemdCgroup).
+		WithRootlessCgroups(rootlessCgroups(g))
 	return b, log, nil
 }
 
