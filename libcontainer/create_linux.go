@@ -146,7 +146,7 @@ func (c *create) run(ctx context.Context) error {
 		Rootfs:      c.rootfs,
 		Annotations: spec.Annotations,
 		Created:     time.Now().UTC(),
-		Owner:       "root",
+		Owner:       ownerName(),
 		UseSystemd:  c.ib.systemd,
 		Rootless:    c.ib.rootless,
 	}

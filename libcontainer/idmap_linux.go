@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	osuser "os/user"
 	"strconv"
 	"strings"
 
@@ -233,4 +234,14 @@ func (in *initProcess) setgroupsDenied() (bool, error) {
 	}
 	defer h.Close()
 	return user.SetgroupsDenied(h)
+}
+
+// ownerName is the state's owner (list's OWNER column): the caller's user
+// name, or its uid when /etc/passwd has none.
+func ownerName() string {
+	uid := strconv.Itoa(os.Geteuid())
+	if u, err := osuser.LookupId(uid); err == nil {
+		return u.Username
+	}
+	return uid
 }
