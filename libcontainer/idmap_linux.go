@@ -221,11 +221,19 @@ func chownExecFifo(path string, uid, gid int) error {
 	return err
 }
 
+// inUserNS says the init is in a user namespace other than the initial
+// one: the container's own, or the runtime's (uid 0 in a user namespace,
+// as under rootless Podman). Either way device nodes cannot be created
+// and sysfs or mqueue may not be mountable.
+func (in *initProcess) inUserNS() bool {
+	return in.cfg.UserNS || RunningInUserNS()
+}
+
 // setgroupsDenied reads the init's /proc/self/setgroups through a
-// verified procfs handle; outside a new user namespace setgroups is the
-// runtime's business and is allowed.
+// verified procfs handle; in the initial user namespace setgroups is
+// always allowed.
 func (in *initProcess) setgroupsDenied() (bool, error) {
-	if !in.cfg.UserNS {
+	if !in.inUserNS() {
 		return false, nil
 	}
 	h, err := procfs.Open()
