@@ -33,7 +33,7 @@ var ErrNotDelegated = errors.New("cgroup not delegated to this user")
 
 // newRootless wraps m, freshly made by New for cfg.
 func newRootless(cfg Config, m Manager) Manager {
-	if dir, ok := delegated(m.Paths()); !ok {
+	if dir, ok := delegated(m.Paths(), unix.Access); !ok {
 		if cfg.Logger != nil {
 			cfg.Logger.Warn("cgroups are not delegated to this user: the container runs in the caller's cgroup, without resource limits, pause or stats",
 				slog.String("not_writable", dir))
@@ -55,8 +55,9 @@ func loadRootless(paths map[string]string) (Manager, bool) {
 // delegated reports whether every directory in paths can be created (or
 // exists) and joined by the caller: the nearest existing ancestor of each
 // is writable, and an existing directory's cgroup.procs too. dir is the
-// first one that is not.
-func delegated(paths map[string]string) (dir string, ok bool) {
+// first one that is not. access is unix.Access (faccessat with the real
+// ids, which are the caller's: the runtime is never setuid).
+func delegated(paths map[string]string, access func(string, uint32) error) (dir string, ok bool) {
 	keys := make([]string, 0, len(paths))
 	for k := range paths {
 		keys = append(keys, k)
@@ -66,14 +67,14 @@ func delegated(paths map[string]string) (dir string, ok bool) {
 		p := paths[k]
 		if _, err := os.Stat(p); err == nil {
 			procs := filepath.Join(p, "cgroup.procs")
-			if unix.Access(procs, unix.W_OK) != nil {
+			if access(procs, unix.W_OK) != nil {
 				return procs, false
 			}
 			continue
 		}
 		for d := filepath.Dir(p); ; d = filepath.Dir(d) {
 			if _, err := os.Stat(d); err == nil {
-				if unix.Access(d, unix.W_OK) != nil {
+				if access(d, unix.W_OK) != nil {
 					return d, false
 				}
 				break
