@@ -34,11 +34,7 @@ var ErrNotDelegated = errors.New("cgroup not delegated to this user")
 // newRootless wraps m, freshly made by New for cfg.
 func newRootless(cfg Config, m Manager) Manager {
 	if dir, ok := delegated(m.Paths(), unix.Access); !ok {
-		if cfg.Logger != nil {
-			cfg.Logger.Warn("cgroups are not delegated to this user: the container runs in the caller's cgroup, without resource limits, pause or stats",
-				slog.String("not_writable", dir))
-		}
-		return &noCgroup{dir: dir}
+		return &noCgroup{dir: dir, log: cfg.Logger}
 	}
 	return &delegatedManager{Manager: m}
 }
@@ -136,6 +132,8 @@ type noCgroup struct {
 	// dir is the first directory found not writable, for messages ("" on
 	// a manager loaded from state).
 	dir string
+	// log gets the one warning of a create (nil on a loaded manager).
+	log *slog.Logger
 }
 
 func (n *noCgroup) err(what string) error {
@@ -148,9 +146,17 @@ func (n *noCgroup) err(what string) error {
 func (n *noCgroup) Apply(int) error   { return nil }
 func (n *noCgroup) AddTask(int) error { return nil }
 
+// Set refuses limits, like runc. Otherwise, on a create, it warns once:
+// here rather than in New, so a create that fails on limits prints its
+// error alone.
 func (n *noCgroup) Set(r *specs.LinuxResources) error {
 	if g := requested(r); len(g) > 0 {
 		return n.err(fmt.Sprintf("cannot set linux.resources.%s limits: the container could not join or create a cgroup", strings.Join(g, ", ")))
+	}
+	if n.log != nil {
+		n.log.Warn("cgroups are not delegated to this user: the container runs in the caller's cgroup, without resource limits, pause or stats",
+			slog.String("not_writable", n.dir))
+		n.log = nil
 	}
 	return nil
 }

@@ -1,8 +1,11 @@
 package libcgroups
 
 import (
+	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -85,11 +88,18 @@ func (r *recording) Set(res *specs.LinuxResources) error {
 }
 
 func TestRootlessNotDelegatedRefusesLimitsOnly(t *testing.T) {
-	n := &noCgroup{dir: "/sys/fs/cgroup/pids/x"}
+	var logs bytes.Buffer
+	n := &noCgroup{dir: "/sys/fs/cgroup/pids/x", log: slog.New(slog.NewTextHandler(&logs, nil))}
 	require.NoError(t, n.Apply(123))
-	require.NoError(t, n.Set(&specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Access: "rwm"}}}))
 	limit := int64(5)
 	err := n.Set(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}})
+	require.Error(t, err)
+	require.Empty(t, logs.String(), "a refused create prints its error alone")
+	devices := &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Access: "rwm"}}}
+	require.NoError(t, n.Set(devices))
+	require.NoError(t, n.Set(devices))
+	require.Equal(t, 1, strings.Count(logs.String(), "cgroups are not delegated"), "one warning: %s", logs.String())
+	err = n.Set(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}})
 	require.ErrorIs(t, err, ErrNotDelegated)
 	require.EqualError(t, err, "cannot set linux.resources.pids limits: the container could not join or create a cgroup: cgroup not delegated to this user (/sys/fs/cgroup/pids/x is not writable)")
 	require.ErrorIs(t, n.Freeze(Frozen), ErrNotDelegated)
