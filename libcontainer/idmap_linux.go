@@ -215,10 +215,15 @@ func chownExecFifo(path string, uid, gid int) error {
 		return nil
 	}
 	err := os.Chown(path, uid, gid)
-	if err != nil && errors.Is(err, unix.EPERM) && RootlessEUID() {
+	switch {
+	case err == nil:
 		return nil
+	case errors.Is(err, unix.EPERM) && RootlessEUID():
+		return nil
+	case errors.Is(err, unix.EINVAL):
+		return fmt.Errorf("exec fifo for the container's root %d:%d: %w (id not mapped in the runtime's user namespace)", uid, gid, err)
 	}
-	return err
+	return fmt.Errorf("exec fifo for the container's root %d:%d: %w", uid, gid, err)
 }
 
 // inUserNS says the init is in a user namespace other than the initial
