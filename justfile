@@ -24,6 +24,12 @@ test-unit:
 test-integration *args:
     hack/test-integration.sh {{args}}
 
+# Rootless CI (as root): creates the unprivileged user gcrootless with
+# subuid/subgid ranges, runs the lifecycle, several id ranges and the
+# rootless integration tests as that user (docs/rootless.md).
+test-rootless:
+    hack/test-rootless.sh
+
 # runtime-tools validation (tests/oci/list.txt) against ./gocontainer.
 # The suite is built first so a broken runtime build still shows the
 # harness builds.
