@@ -24,9 +24,8 @@ test-unit:
 test-integration *args:
     hack/test-integration.sh {{args}}
 
-# Rootless CI (as root): creates the unprivileged user gcrootless with
-# subuid/subgid ranges, runs the lifecycle, several id ranges and the
-# rootless integration tests as that user (docs/rootless.md).
+# Creates the user gcrootless (with subuid/subgid ranges) if missing; see docs/rootless.md.
+# Rootless CI, run as root: lifecycle, several id ranges and rootless integration tests as gcrootless.
 test-rootless:
     hack/test-rootless.sh
 
