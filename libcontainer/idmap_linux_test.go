@@ -58,11 +58,11 @@ func TestIDMapPlan(t *testing.T) {
 func TestUIDMapIsNested(t *testing.T) {
 	for m, want := range map[string]bool{
 		"         0          0 4294967295\n": false,
-		"0 0 4294967295":                      false,
+		"0 0 4294967295":                     false,
 		"         0       1000          1\n": true,
-		"0 1000 1\n1 100000 65536\n":          true,
-		"0 0 4294967294\n":                    true,
-		"":                                    true,
+		"0 1000 1\n1 100000 65536\n":         true,
+		"0 0 4294967294\n":                   true,
+		"":                                   true,
 	} {
 		require.Equal(t, want, uidMapIsNested(m), "%q", m)
 	}
