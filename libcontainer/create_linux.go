@@ -288,7 +288,7 @@ func (c *create) run(ctx context.Context) error {
 		// the init runs any container-controlled code.
 		path := fmt.Sprintf("/proc/%d/oom_score_adj", c.initPid)
 		if err := os.WriteFile(path, []byte(strconv.Itoa(*proc.OOMScoreAdj)), 0); err != nil {
-			return fmt.Errorf("process.oomScoreAdj: %w", err)
+			return oomScoreAdjError(*proc.OOMScoreAdj, err)
 		}
 	}
 	if spec.Linux != nil && len(spec.Linux.NetDevices) > 0 {

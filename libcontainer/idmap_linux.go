@@ -2,12 +2,10 @@ package libcontainer
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
-	osuser "os/user"
 	"strconv"
 	"strings"
 
@@ -180,60 +178,6 @@ func formatMaps(maps []specs.LinuxIDMapping) string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
-// RunningInUserNS reports whether the calling process is in a user
-// namespace other than the initial one: the initial namespace's uid_map is
-// the identity map of every id, "0 0 4294967295"; any other map (Podman's
-// "0 1000 1" plus subordinate ranges, say) means the process's root is
-// not the host's root, whatever its euid. A process that cannot read the
-// file is treated as not in a user namespace.
-func RunningInUserNS() bool {
-	b, err := os.ReadFile("/proc/self/uid_map")
-	if err != nil {
-		return false
-	}
-	return uidMapIsNested(string(b))
-}
-
-func uidMapIsNested(uidMap string) bool {
-	f := strings.Fields(uidMap)
-	return !(len(f) == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295")
-}
-
-// RootlessEUID reports whether the runtime runs without the host's root:
-// a non-zero euid, or uid 0 in a user namespace.
-func RootlessEUID() bool {
-	return os.Geteuid() != 0 || RunningInUserNS()
-}
-
-// chownExecFifo gives the exec fifo to the container's root (uid, gid on
-// the host), which opens it after it dropped the runtime's privileges. An
-// unprivileged runtime cannot chown to a subordinate id; the fifo then
-// stays the caller's, and its mode (0622, write for others) still lets the
-// container's root open it for writing.
-func chownExecFifo(path string, uid, gid int) error {
-	if uid == 0 && gid == 0 {
-		return nil
-	}
-	err := os.Chown(path, uid, gid)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, unix.EPERM) && RootlessEUID():
-		return nil
-	case errors.Is(err, unix.EINVAL):
-		return fmt.Errorf("exec fifo for the container's root %d:%d: %w (id not mapped in the runtime's user namespace)", uid, gid, err)
-	}
-	return fmt.Errorf("exec fifo for the container's root %d:%d: %w", uid, gid, err)
-}
-
-// inUserNS says the init is in a user namespace other than the initial
-// one: the container's own, or the runtime's (uid 0 in a user namespace,
-// as under rootless Podman). Either way device nodes cannot be created
-// and sysfs or mqueue may not be mountable.
-func (in *initProcess) inUserNS() bool {
-	return in.cfg.UserNS || RunningInUserNS()
-}
-
 // setgroupsDenied reads the init's /proc/self/setgroups through a
 // verified procfs handle; in the initial user namespace setgroups is
 // always allowed.
@@ -247,14 +191,4 @@ func (in *initProcess) setgroupsDenied() (bool, error) {
 	}
 	defer h.Close()
 	return user.SetgroupsDenied(h)
-}
-
-// ownerName is the state's owner (list's OWNER column): the caller's user
-// name, or its uid when /etc/passwd has none.
-func ownerName() string {
-	uid := strconv.Itoa(os.Geteuid())
-	if u, err := osuser.LookupId(uid); err == nil {
-		return u.Username
-	}
-	return uid
 }

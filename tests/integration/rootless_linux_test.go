@@ -476,7 +476,9 @@ func TestRootlessUIDZeroInAUserNamespace(t *testing.T) {
 	cmd := exec.Command(e.asUser, "unshare", "--user", "--map-root-user", "--", e.bin, "run", "-d", "--bundle", dir, "rl-userns-root")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Run(), "%s", readFile(t, logf.Name()))
-	t.Cleanup(func() { _ = exec.Command(e.asUser, "unshare", "--user", "--map-root-user", "--", e.bin, "delete", "-f", "rl-userns-root").Run() })
+	t.Cleanup(func() {
+		_ = exec.Command(e.asUser, "unshare", "--user", "--map-root-user", "--", e.bin, "delete", "-f", "rl-userns-root").Run()
+	})
 	_, err = os.Stat(filepath.Join(e.xdg, "gocontainer", "rl-userns-root", "state.json"))
 	require.NoError(t, err, "state under $XDG_RUNTIME_DIR/gocontainer")
 	out, err := exec.Command(e.asUser, "unshare", "--user", "--map-root-user", "--", e.bin, "delete", "-f", "rl-userns-root").CombinedOutput()
@@ -517,4 +519,48 @@ func TestUserNamespaceFilesSeenWithMappedOwners(t *testing.T) {
 	st := fi.Sys().(*syscall.Stat_t)
 	require.Equal(t, uint32(200007), st.Uid)
 	require.Equal(t, uint32(200009), st.Gid)
+}
+
+// TestRootlessProcessSettings: what an unprivileged runtime may do is
+// done (raise oom_score_adj, lower rlimits, ipc sysctls of the container's
+// own ipc namespace), and what only root may do fails on one line naming
+// the field and why.
+func TestRootlessProcessSettings(t *testing.T) {
+	e := newRootlessEnv(t)
+	oom := func(v int) func(s *specs.Spec) { return func(s *specs.Spec) { s.Process.OOMScoreAdj = &v } }
+	cases := []struct {
+		name    string
+		edit    func(s *specs.Spec)
+		args    []string
+		want    string   // stdout, when the run succeeds
+		wantErr []string // error words, when it must fail
+	}{
+		{"oom_score_adj_raised", oom(200), []string{"cat", "/proc/self/oom_score_adj"}, "200\n", nil},
+		{"oom_score_adj_lowered", oom(-500), []string{"true"}, "", []string{"process.oomScoreAdj -500", "can only raise it"}},
+		{"rlimit_lowered", func(s *specs.Spec) {
+			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 256, Hard: 512}}
+		}, []string{"sh", "-c", "ulimit -n; ulimit -Hn"}, "256\n512\n", nil},
+		{"rlimit_hard_raised", func(s *specs.Spec) {
+			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1024, Hard: 1 << 30}}
+		}, []string{"true"}, "", []string{"RLIMIT_NOFILE", "operation not permitted"}},
+		{"ipc_sysctl", func(s *specs.Spec) {
+			s.Linux.Sysctl = map[string]string{"kernel.msgmax": "9000"}
+		}, []string{"cat", "/proc/sys/kernel/msgmax"}, "9000\n", nil},
+		{"additional_gids_with_setgroups_denied", func(s *specs.Spec) {
+			s.Process.User.AdditionalGids = []uint32{5}
+		}, []string{"true"}, "", []string{"process.user.additionalGids", "setgroups is denied"}},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := e.bundle(t, c.edit, c.args...)
+			res := e.rt.run(t, "run", "--bundle", dir, fmt.Sprintf("rl-proc-%d", i))
+			if c.wantErr == nil {
+				require.Equal(t, 0, res.code, res.String())
+				require.Equal(t, c.want, res.stdout)
+				return
+			}
+			res.stderr = strings.TrimPrefix(res.stderr[strings.LastIndex(strings.TrimSuffix(res.stderr, "\n"), "\n")+1:], "\n")
+			requireOneLineError(t, res, c.wantErr...)
+		})
+	}
 }
