@@ -78,7 +78,7 @@ func Load(cfg Config, paths map[string]string) (Manager, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &delegatedManager{Manager: m}, nil
+		return &delegatedManager{Manager: m, noDevices: notHostRoot()}, nil
 	}
 	return load(cfg, paths)
 }

@@ -25,8 +25,8 @@ var ErrNotDelegated = errors.New("cgroup not delegated to this user")
 // container's directories and move processes into them. Elsewhere the
 // container stays in the caller's cgroup; asking for limits is then an
 // error (runc: "cannot set pids limit: container could not join or create
-// cgroup"), anything else is one warning at create. Device rules are never
-// applied in rootless mode: the devices controller (v1 devices.allow, v2
+// cgroup"), anything else is one warning at create. Device rules are not
+// applied unless the caller is the host's root: the devices controller (v1 devices.allow, v2
 // BPF_PROG_TYPE_CGROUP_DEVICE) needs CAP_SYS_ADMIN in the initial user
 // namespace, and the kernel already refuses the container's root any device
 // it does not own (no mknod in a user namespace).
@@ -36,7 +36,23 @@ func newRootless(cfg Config, m Manager) Manager {
 	if dir, ok := delegated(m.Paths(), unix.Access); !ok {
 		return &noCgroup{dir: dir, log: cfg.Logger}
 	}
-	return &delegatedManager{Manager: m}
+	return &delegatedManager{Manager: m, noDevices: notHostRoot()}
+}
+
+// notHostRoot: a non-zero euid, or uid 0 in a user namespace (any
+// /proc/self/uid_map but the identity map "0 0 4294967295"), which the
+// kernel refuses device rules. The host's root with --rootless=true keeps
+// them.
+func notHostRoot() bool {
+	if os.Geteuid() != 0 {
+		return true
+	}
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b))
+	return !(len(f) == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295")
 }
 
 // loadRootless is newRootless for Load: a rootless container created
@@ -112,13 +128,14 @@ func requested(r *specs.LinuxResources) []string {
 }
 
 // delegatedManager is a real manager on a delegated tree, minus device
-// rules.
+// rules when the caller is not the host's root.
 type delegatedManager struct {
 	Manager
+	noDevices bool
 }
 
 func (d *delegatedManager) Set(r *specs.LinuxResources) error {
-	if r == nil || len(r.Devices) == 0 {
+	if !d.noDevices || r == nil || len(r.Devices) == 0 {
 		return d.Manager.Set(r)
 	}
 	c := *r

@@ -111,7 +111,7 @@ func TestRootlessNotDelegatedRefusesLimitsOnly(t *testing.T) {
 
 func TestRootlessDelegatedDropsDeviceRules(t *testing.T) {
 	rec := &recording{}
-	d := &delegatedManager{Manager: rec}
+	d := &delegatedManager{Manager: rec, noDevices: true}
 	limit := int64(5)
 	in := &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}, Devices: []specs.LinuxDeviceCgroup{{Access: "rwm"}}}
 	require.NoError(t, d.Set(in))
@@ -127,4 +127,13 @@ func TestRootlessLoadWithoutPathsHasNoCgroup(t *testing.T) {
 	require.IsType(t, &noCgroup{}, m)
 	_, err = Load(Config{}, nil)
 	require.ErrorIs(t, err, ErrInvalidPath, "without Rootless no paths is still an error")
+}
+
+func TestRootlessDelegatedKeepsDeviceRulesForHostRoot(t *testing.T) {
+	rec := &recording{}
+	d := &delegatedManager{Manager: rec, noDevices: false}
+	in := &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Access: "rwm"}}}
+	require.NoError(t, d.Set(in))
+	require.Len(t, rec.set, 1)
+	require.Len(t, rec.set[0].Devices, 1)
 }
