@@ -71,6 +71,9 @@ func (in *initProcess) inUserNS() bool {
 // ownerName is the state's owner (list's OWNER column): the caller's user
 // name, or its uid when /etc/passwd has none.
 func ownerName() string {
+	if os.Geteuid() == 0 {
+		return "root" // no /etc/passwd read on every create
+	}
 	uid := strconv.Itoa(os.Geteuid())
 	if u, err := osuser.LookupId(uid); err == nil {
 		return u.Username
