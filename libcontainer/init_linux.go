@@ -433,7 +433,7 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 	}
 	if err := step("set user", func() error {
 		// An unprivileged runtime writes gid_map only after denying
-		// setgroups (see idmap_linux.go); setgroups(2) then fails.
+		// setgroups (see usermap_linux.go); setgroups(2) then fails.
 		denied, err := in.setgroupsDenied()
 		if err != nil {
 			return err
