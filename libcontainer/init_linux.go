@@ -202,8 +202,10 @@ func (in *initProcess) run() error {
 	mountNS := hasNamespace(spec.Linux, specs.MountNamespace)
 	ropts := rootfs.Options{
 		Spec: spec, Rootfs: in.cfg.Rootfs, Bundle: in.cfg.Bundle,
-		NoPivot: in.cfg.NoPivot, InUserNS: in.inUserNS(), Logger: in.log,
+		NoPivot: in.cfg.NoPivot, InUserNS: in.cfg.UserNS, Logger: in.log,
 	}
+	// Also the runtime's user namespace (uid 0 in one, as rootless Podman).
+	ropts.InUserNS = in.inUserNS()
 	if mountNS {
 		if err := step("prepare rootfs", func() error { return rootfs.Prepare(in.sys, ropts) }); err != nil {
 			return err
