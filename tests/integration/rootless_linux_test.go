@@ -564,3 +564,25 @@ func TestRootlessProcessSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestRootlessExec: exec as the user joins the container's user namespace
+// (uid 0 inside, the user's map) and the rest of its namespaces.
+func TestRootlessExec(t *testing.T) {
+	e := newRootlessEnv(t)
+	r := e.rt
+	if res := r.run(t, "exec", "rl-probe", "true"); strings.Contains(res.stderr, "not implemented") {
+		t.Skip("exec is not implemented by this binary (issue 5 item 1)")
+	}
+	dir := e.bundle(t, nil, "sleep", "300")
+	id := "rl-exec"
+	r.deleteOnCleanup(t, id)
+	r.ok(t, "run", "-d", "--bundle", dir, id)
+	res := r.ok(t, "exec", id, "sh", "-c", "id -u; cat /proc/self/uid_map; hostname; readlink /proc/1/exe")
+	host, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	require.NoError(t, err)
+	var s specs.Spec
+	require.NoError(t, json.Unmarshal(host, &s))
+	require.Equal(t, fmt.Sprintf("0\n%10d %10d %10d\n%s\n/bin/busybox\n", 0, e.u.uid, 1, s.Hostname), res.stdout)
+	res = r.run(t, "exec", id, "sh", "-c", "exit 3")
+	require.Equal(t, 3, res.code, res.String())
+}
