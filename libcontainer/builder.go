@@ -98,8 +98,8 @@ func (ib *InitContainerBuilder) WithSystemd(v bool) *InitContainerBuilder {
 
 // WithRootlessCgroups uses the cgroup tree only where it is delegated to
 // the caller, and skips device rules unless the caller is the host's root
-// (libcgroups.Config.Rootless); the CLI
-// sets it from --rootless (auto: not the host's root, see RootlessEUID).
+// (libcgroups.Config.Rootless); the CLI sets it from --rootless (auto: not
+// the host's root, see RootlessEUID).
 func (ib *InitContainerBuilder) WithRootlessCgroups(v bool) *InitContainerBuilder {
 	ib.rootless = v
 	return ib
