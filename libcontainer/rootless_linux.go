@@ -3,6 +3,7 @@ package libcontainer
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	osuser "os/user"
 	"strconv"
@@ -65,7 +66,48 @@ func chownExecFifo(path string, uid, gid int) error {
 // as under rootless Podman). Either way device nodes cannot be created
 // and sysfs or mqueue may not be mountable.
 func (in *initProcess) inUserNS() bool {
-	return in.cfg.UserNS || RunningInUserNS()
+	if in.cfg.UserNS {
+		return true
+	}
+	b, err := in.readProcSelf("uid_map")
+	return err == nil && uidMapIsNested(string(b))
+}
+
+// setgroupsDenied reads the init's /proc/self/setgroups ("deny" after an
+// unprivileged runtime wrote a single-range gid_map, see usermap_linux.go,
+// or inherited from the runtime's own user namespace). In the initial user
+// namespace setgroups is always allowed.
+func (in *initProcess) setgroupsDenied() (bool, error) {
+	if !in.inUserNS() {
+		return false, nil
+	}
+	b, err := in.readProcSelf("setgroups")
+	if errors.Is(err, unix.ENOENT) {
+		return false, nil // before Linux 3.19
+	}
+	if err != nil {
+		return false, err
+	}
+	return strings.TrimSpace(string(b)) == "deny", nil
+}
+
+// readProcSelf reads a small /proc/self file through the host procfs
+// handle the init opened before any container mount (in.procFD): after
+// pivot_root the container may have no /proc, or one it controls, and by
+// the time the user is set the container's seccomp profile may refuse the
+// statx a fresh procfs handle is verified with.
+func (in *initProcess) readProcSelf(name string) ([]byte, error) {
+	fd, err := unix.Openat(in.procFD, "self/"+name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: "/proc/self/" + name, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), "/proc/self/"+name)
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return nil, fmt.Errorf("read /proc/self/%s: %w", name, err)
+	}
+	return b, nil
 }
 
 // ownerName is the state's owner (list's OWNER column): the caller's user

@@ -12,9 +12,6 @@ import (
 	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
-
-	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl/procfs"
-	"github.com/gocontainer/gocontainer/libcontainer/internal/user"
 )
 
 // The id maps of a new user namespace are written by the runtime (the
@@ -176,19 +173,4 @@ func formatMaps(maps []specs.LinuxIDMapping) string {
 		parts[i] = fmt.Sprintf("%d:%d:%d", m.ContainerID, m.HostID, m.Size)
 	}
 	return "[" + strings.Join(parts, " ") + "]"
-}
-
-// setgroupsDenied reads the init's /proc/self/setgroups through a
-// verified procfs handle; in the initial user namespace setgroups is
-// always allowed.
-func (in *initProcess) setgroupsDenied() (bool, error) {
-	if !in.inUserNS() {
-		return false, nil
-	}
-	h, err := procfs.Open()
-	if err != nil {
-		return false, fmt.Errorf("open procfs for /proc/self/setgroups: %w", err)
-	}
-	defer h.Close()
-	return user.SetgroupsDenied(h)
 }

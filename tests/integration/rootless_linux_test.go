@@ -586,3 +586,27 @@ func TestRootlessExec(t *testing.T) {
 	res = r.run(t, "exec", id, "sh", "-c", "exit 3")
 	require.Equal(t, 3, res.code, res.String())
 }
+
+// TestUserNamespaceUnderASeccompProfileWithoutStatx: the init checks
+// /proc/self/setgroups after the container's seccomp profile is loaded
+// (without no_new_privileges it goes on before the user switch), so that
+// check must not need a syscall a profile may refuse: runtime-tools'
+// profile has no statx (linux_uid_mappings, linux_ns_nopath).
+func TestUserNamespaceUnderASeccompProfileWithoutStatx(t *testing.T) {
+	r := newRuntime(t)
+	maps := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	s := baseSpec("sh", "-c", "cat /proc/self/setgroups")
+	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	s.Linux.UIDMappings, s.Linux.GIDMappings = maps, maps
+	enosys := uint(syscall.ENOSYS)
+	s.Linux.Seccomp = &specs.LinuxSeccomp{
+		DefaultAction: specs.ActAllow,
+		Syscalls:      []specs.LinuxSyscall{{Names: []string{"statx"}, Action: specs.ActErrno, ErrnoRet: &enosys}},
+	}
+	s.Process.NoNewPrivileges = false
+	b := newBundle(t, s)
+	require.NoError(t, os.Chmod(b.dir, 0o755))
+	require.NoError(t, os.Chmod(filepath.Dir(b.dir), 0o755))
+	res := r.ok(t, "run", "--bundle", b.dir, "userns-seccomp")
+	require.Equal(t, "allow\n", res.stdout)
+}
