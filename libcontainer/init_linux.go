@@ -348,6 +348,12 @@ func (in *initProcess) run() error {
 // set while CAP_SETPCAP is held, then keep-caps across setuid, then the
 // remaining sets.
 func (in *initProcess) setupProcess(proc *specs.Process) error {
+	// Read now: the seccomp filter, loaded below, may refuse what reading
+	// /proc takes (statx for a fresh procfs handle).
+	setgroupsDenied, err := in.setgroupsDenied()
+	if err != nil {
+		return channel.NewInitError("read /proc/self/setgroups", err)
+	}
 	if err := step("rlimits", func() error { return rlimits.Apply(proc.Rlimits) }); err != nil {
 		return err
 	}
@@ -436,11 +442,7 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 	if err := step("set user", func() error {
 		// An unprivileged runtime writes gid_map only after denying
 		// setgroups (see usermap_linux.go); setgroups(2) then fails.
-		denied, err := in.setgroupsDenied()
-		if err != nil {
-			return err
-		}
-		return user.Setup(proc.User, user.Options{SetgroupsDenied: denied})
+		return user.Setup(proc.User, user.Options{SetgroupsDenied: setgroupsDenied})
 	}); err != nil {
 		return err
 	}

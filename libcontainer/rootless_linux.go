@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl/procfs"
 )
 
 // What changes when the runtime is not the host's root: see
@@ -91,17 +93,28 @@ func (in *initProcess) setgroupsDenied() (bool, error) {
 	return strings.TrimSpace(string(b)) == "deny", nil
 }
 
-// readProcSelf reads a small /proc/self file through the host procfs
-// handle the init opened before any container mount (in.procFD): after
-// pivot_root the container may have no /proc, or one it controls, and by
-// the time the user is set the container's seccomp profile may refuse the
-// statx a fresh procfs handle is verified with.
+// readProcSelf reads a small /proc/self file, never through the
+// container's /proc (which the container controls): the init uses the host
+// procfs handle it opened before any container mount (in.procFD); an exec'd
+// process, which has none, a verified fresh procfs handle.
 func (in *initProcess) readProcSelf(name string) ([]byte, error) {
-	fd, err := unix.Openat(in.procFD, "self/"+name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: "/proc/self/" + name, Err: err}
+	var f *os.File
+	if in.procFD > 0 {
+		fd, err := unix.Openat(in.procFD, "self/"+name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+		if err != nil {
+			return nil, &os.PathError{Op: "open", Path: "/proc/self/" + name, Err: err}
+		}
+		f = os.NewFile(uintptr(fd), "/proc/self/"+name)
+	} else {
+		h, err := procfs.Open()
+		if err != nil {
+			return nil, fmt.Errorf("open procfs for /proc/self/%s: %w", name, err)
+		}
+		defer h.Close()
+		if f, err = h.OpenSelf(name, unix.O_RDONLY); err != nil {
+			return nil, err
+		}
 	}
-	f := os.NewFile(uintptr(fd), "/proc/self/"+name)
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, 4096))
 	if err != nil {
