@@ -24,6 +24,11 @@ test-unit:
 test-integration *args:
     hack/test-integration.sh {{args}}
 
+# Creates the user gcrootless (with subuid/subgid ranges) if missing; see docs/rootless.md.
+# Rootless CI, run as root: lifecycle, several id ranges and rootless integration tests as gcrootless.
+test-rootless:
+    hack/test-rootless.sh
+
 # runtime-tools validation (tests/oci/list.txt) against ./gocontainer.
 # The suite is built first so a broken runtime build still shows the
 # harness builds.

@@ -63,6 +63,10 @@ type Config struct {
 	Name string
 	// Systemd asks for the systemd cgroup driver (not supported yet).
 	Systemd bool
+	// Rootless uses the cgroup tree only where the caller may write it
+	// (runc's rootless cgroup manager): see New. Set it when the runtime is
+	// not the host's root (non-zero euid, or uid 0 in a user namespace).
+	Rootless bool
 	// Resources, if known at creation, tell Apply which cgroup v2
 	// controllers to enable down the path.
 	Resources *specs.LinuxResources

@@ -16,7 +16,17 @@ func DetectSetup(root string) (Setup, error) {
 
 // New returns the manager for the host's setup and the configured path. It
 // reads /proc/self/cgroup and /proc/self/mountinfo but creates nothing.
+// With cfg.Rootless the manager uses the tree only where it is delegated
+// (see rootless_linux.go).
 func New(cfg Config) (Manager, error) {
+	m, err := newManager(cfg)
+	if err != nil || !cfg.Rootless {
+		return m, err
+	}
+	return newRootless(cfg, m), nil
+}
+
+func newManager(cfg Config) (Manager, error) {
 	if cfg.Systemd {
 		return nil, fmt.Errorf("cgroup manager for %q: %w", cfg.Name, ErrSystemdUnsupported)
 	}
@@ -60,6 +70,20 @@ func New(cfg Config) (Manager, error) {
 // not used: the saved paths are authoritative, so a relative cgroupsPath is
 // not re-resolved against the cgroup of the command doing the loading.
 func Load(cfg Config, paths map[string]string) (Manager, error) {
+	if cfg.Rootless {
+		if m, ok := loadRootless(paths); ok {
+			return m, nil
+		}
+		m, err := load(cfg, paths)
+		if err != nil {
+			return nil, err
+		}
+		return &delegatedManager{Manager: m, noDevices: notHostRoot()}, nil
+	}
+	return load(cfg, paths)
+}
+
+func load(cfg Config, paths map[string]string) (Manager, error) {
 	if cfg.Systemd {
 		return nil, fmt.Errorf("cgroup manager for %q: %w", cfg.Name, ErrSystemdUnsupported)
 	}

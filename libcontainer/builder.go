@@ -93,6 +93,7 @@ type InitContainerBuilder struct {
 	noPivot      bool
 	noNewKeyring bool
 	systemd      bool
+	rootless     bool
 }
 
 // WithNoPivot uses MS_MOVE and chroot instead of pivot_root (for rootfs on
@@ -112,5 +113,14 @@ func (ib *InitContainerBuilder) WithNoNewKeyring(v bool) *InitContainerBuilder {
 // WithSystemd selects the systemd cgroup driver.
 func (ib *InitContainerBuilder) WithSystemd(v bool) *InitContainerBuilder {
 	ib.systemd = v
+	return ib
+}
+
+// WithRootlessCgroups uses the cgroup tree only where it is delegated to
+// the caller, and skips device rules unless the caller is the host's root
+// (libcgroups.Config.Rootless); the CLI sets it from --rootless (auto: not
+// the host's root, see RootlessEUID).
+func (ib *InitContainerBuilder) WithRootlessCgroups(v bool) *InitContainerBuilder {
+	ib.rootless = v
 	return ib
 }

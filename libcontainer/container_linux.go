@@ -120,7 +120,7 @@ func (c *Container) lock() (*os.File, error) {
 func (c *Container) cgroup() (libcgroups.Manager, error) {
 	if c.cg == nil {
 		cg, err := libcgroups.Load(libcgroups.Config{
-			Path: c.state.CgroupsPath, Name: c.state.ID, Systemd: c.state.UseSystemd, Logger: c.logger,
+			Path: c.state.CgroupsPath, Name: c.state.ID, Systemd: c.state.UseSystemd, Rootless: c.state.Rootless, Logger: c.logger,
 		}, c.state.CgroupPaths)
 		if err != nil {
 			return nil, err

@@ -157,8 +157,9 @@ func (c *create) run(ctx context.Context) error {
 		Rootfs:      c.rootfs,
 		Annotations: spec.Annotations,
 		Created:     time.Now().UTC(),
-		Owner:       "root",
+		Owner:       ownerName(),
 		UseSystemd:  c.ib.systemd,
+		Rootless:    c.ib.rootless,
 	}
 	if spec.Hooks != nil {
 		c.state.Poststart, c.state.Poststop = spec.Hooks.Poststart, spec.Hooks.Poststop
@@ -183,7 +184,7 @@ func (c *create) run(ctx context.Context) error {
 	}
 
 	cg, err := libcgroups.New(libcgroups.Config{
-		Path: c.state.CgroupsPath, Name: b.id, Systemd: c.ib.systemd, Logger: c.log,
+		Path: c.state.CgroupsPath, Name: b.id, Systemd: c.ib.systemd, Rootless: c.ib.rootless, Logger: c.log,
 	})
 	if err != nil {
 		return fmt.Errorf("cgroup: %w", err)
@@ -207,10 +208,9 @@ func (c *create) run(ctx context.Context) error {
 	if err := os.Chmod(fifoPath, 0o622); err != nil {
 		return err
 	}
-	if uid, gid := containerRoot(spec.Linux); uid != 0 || gid != 0 {
-		if err := os.Chown(fifoPath, uid, gid); err != nil {
-			return err
-		}
+	uid, gid := containerRoot(spec.Linux)
+	if err := chownExecFifo(fifoPath, uid, gid); err != nil {
+		return err
 	}
 	// O_PATH: the init gets a handle that neither opens the fifo nor lets
 	// the container reach the state directory (CVE-2016-9962).
@@ -331,7 +331,7 @@ func (c *create) run(ctx context.Context) error {
 		// the init runs any container-controlled code.
 		path := fmt.Sprintf("/proc/%d/oom_score_adj", c.initPid)
 		if err := os.WriteFile(path, []byte(strconv.Itoa(*proc.OOMScoreAdj)), 0); err != nil {
-			return fmt.Errorf("process.oomScoreAdj: %w", err)
+			return oomScoreAdjError(*proc.OOMScoreAdj, err)
 		}
 	}
 	if spec.Linux != nil && len(spec.Linux.NetDevices) > 0 {
@@ -432,7 +432,7 @@ func (c *create) bootstrap(conn *channel.Conn, stage0 int) error {
 		msg := string(raw)
 		switch {
 		case msg == "usermap":
-			if err := writeIDMaps(stage0, c.spec.Linux); err != nil {
+			if err := writeIDMaps(stage0, c.spec.Linux, c.log); err != nil {
 				return err
 			}
 			if err := conn.WriteFrame([]byte("ok")); err != nil {
@@ -610,34 +610,6 @@ func (c *create) cleanup() {
 	if err := os.RemoveAll(c.dir); err != nil {
 		c.log.Warn("remove state directory after failed create", slog.Any("error", err))
 	}
-}
-
-// writeIDMaps writes the user namespace mappings of the init's first stage.
-func writeIDMaps(pid int, l *specs.Linux) error {
-	write := func(file string, maps []specs.LinuxIDMapping) error {
-		var sb strings.Builder
-		for _, m := range maps {
-			fmt.Fprintf(&sb, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
-		}
-		path := fmt.Sprintf("/proc/%d/%s", pid, file)
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		// The kernel takes the whole map in a single write.
-		if _, err := f.WriteString(sb.String()); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-		return nil
-	}
-	if err := write("uid_map", l.UIDMappings); err != nil {
-		return fmt.Errorf("linux.uidMappings: %w", err)
-	}
-	if err := write("gid_map", l.GIDMappings); err != nil {
-		return fmt.Errorf("linux.gidMappings: %w", err)
-	}
-	return nil
 }
 
 // containerRoot is the host uid and gid that are root in the container.

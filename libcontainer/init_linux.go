@@ -219,6 +219,8 @@ func (in *initProcess) run() error {
 		NoPivot: in.cfg.NoPivot, InUserNS: in.cfg.UserNS, Logger: in.log,
 		IDMapped: idmapped, MountLabel: mountLabel(spec),
 	}
+	// Also the runtime's user namespace (uid 0 in one, as rootless Podman).
+	ropts.InUserNS = in.inUserNS()
 	if mountNS {
 		if err := step("prepare rootfs", func() error { return rootfs.Prepare(in.sys, ropts) }); err != nil {
 			return err
@@ -379,6 +381,12 @@ func (in *initProcess) run() error {
 // set while CAP_SETPCAP is held, then keep-caps across setuid, then the
 // remaining sets.
 func (in *initProcess) setupProcess(proc *specs.Process) error {
+	// Read now: the seccomp filter, loaded below, may refuse what reading
+	// /proc takes (statx for a fresh procfs handle).
+	setgroupsDenied, err := in.setgroupsDenied()
+	if err != nil {
+		return channel.NewInitError("read /proc/self/setgroups", err)
+	}
 	if err := step("rlimits", func() error { return rlimits.Apply(proc.Rlimits) }); err != nil {
 		return err
 	}
@@ -465,9 +473,9 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 		return err
 	}
 	if err := step("set user", func() error {
-		// The runtime writes the id maps as root, so setgroups stays
-		// allowed in the container's user namespace.
-		return user.Setup(proc.User, user.Options{})
+		// An unprivileged runtime writes gid_map only after denying
+		// setgroups (see usermap_linux.go); setgroups(2) then fails.
+		return user.Setup(proc.User, user.Options{SetgroupsDenied: setgroupsDenied})
 	}); err != nil {
 		return err
 	}

@@ -51,6 +51,9 @@ func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions, cons
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := prepareRoot(g); err != nil {
+		return nil, nil, err
+	}
 	b := libcontainer.NewContainerBuilder(o.ID, g.Root).
 		WithPidFile(o.PidFile).
 		WithConsoleSocket(o.ConsoleSocket).
@@ -61,7 +64,8 @@ func (h *handler) builder(g *ocicli.GlobalOptions, o *ocicli.CreateOptions, cons
 		AsInit(o.Bundle).
 		WithNoPivot(o.NoPivot).
 		WithNoNewKeyring(o.NoNewKeyring).
-		WithSystemd(g.SystemdCgroup)
+		WithSystemd(g.SystemdCgroup).
+		WithRootlessCgroups(rootlessCgroups(g))
 	return b, log, nil
 }
 

@@ -77,6 +77,17 @@ func (st *setup) mountFresh(m *specs.Mount, dest string, h *os.File, mo mountOpt
 		return st.mountBind(&specs.Mount{Destination: dest, Type: "bind", Source: "/sys"}, dest,
 			mountOptions{Flags: mo.Flags | unix.MS_BIND | unix.MS_REC, Propagation: mo.Propagation, RecAttr: mo.RecAttr})
 	}
+	if err != nil && m.Type == "mqueue" && st.o.InUserNS && errors.Is(err, unix.EPERM) {
+		// Same for mqueue when the container shares the caller's IPC
+		// namespace (rootless without an ipc namespace): bind the
+		// caller's /dev/mqueue, where runc 1.1 fails.
+		if _, serr := os.Stat("/dev/mqueue"); serr != nil {
+			return fmt.Errorf("%w (a user namespace may only mount mqueue with its own ipc namespace, and the host has no /dev/mqueue to bind)", err)
+		}
+		st.log.Debug("mqueue mount not permitted in user namespace, binding /dev/mqueue", slog.String("dest", dest))
+		return st.mountBind(&specs.Mount{Destination: dest, Type: "bind", Source: "/dev/mqueue"}, dest,
+			mountOptions{Flags: mo.Flags | unix.MS_BIND | unix.MS_REC, Propagation: mo.Propagation, RecAttr: mo.RecAttr})
+	}
 	if err != nil {
 		return err
 	}
