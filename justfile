@@ -11,10 +11,11 @@ build:
     hack/build.sh
 
 # Everything CI runs: unit tests, integration tests of the binary,
-# runtime-tools, then contest, all against ./gocontainer.
+# runtime-tools, contest, then the rootless checks as an unprivileged
+# user, all against ./gocontainer.
 # Every layer runs even when an earlier one fails, so one run shows every result.
 test:
-    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; exit $rc
+    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; exit $rc
 
 # go test -v in every workspace module (modules with no packages are skipped).
 test-unit:
