@@ -356,8 +356,11 @@ func TestRootlessLimitsWithoutDelegationFail(t *testing.T) {
 // every hierarchy (as systemd's Delegate=yes does) and starts the runtime
 // in it: the container gets its cgroup below, with the pids limit, and
 // pause works.
-func TestRootlessDelegatedCgroupIsUsed(t *testing.T) {
-	e := newRootlessEnv(t)
+// delegatedRuntime gives the user a cgroup of its own in every hierarchy
+// (what a delegating systemd does) and returns a runtime that runs as the
+// user from inside it, with the delegated directories.
+func delegatedRuntime(t *testing.T, e *rootlessEnv) (*rt, []string) {
+	t.Helper()
 	name := fmt.Sprintf("gcrootless-it-%d", os.Getpid())
 	dirs := cgroupDirs(name)
 	require.NotEmpty(t, dirs, "no cgroup hierarchy mounted")
@@ -385,7 +388,13 @@ func TestRootlessDelegatedCgroupIsUsed(t *testing.T) {
 	require.NoError(t, err)
 	wrapper := filepath.Join(e.work, "gocontainer-delegated")
 	require.NoError(t, os.WriteFile(wrapper, []byte(fmt.Sprintf("#!/bin/sh\nexec %s %s %s \"$@\"\n", enter, name, e.rt.bin)), 0o755))
-	r := &rt{bin: wrapper, root: e.rt.root}
+	return &rt{bin: wrapper, root: e.rt.root}, dirs
+}
+
+func TestRootlessDelegatedCgroupIsUsed(t *testing.T) {
+	e := newRootlessEnv(t)
+	r, dirs := delegatedRuntime(t, e)
+	name := fmt.Sprintf("gcrootless-it-%d", os.Getpid())
 
 	limit := int64(7)
 	dir := e.bundle(t, func(s *specs.Spec) {
@@ -425,6 +434,68 @@ func TestRootlessDelegatedCgroupIsUsed(t *testing.T) {
 	for _, d := range dirs {
 		_, err := os.Stat(filepath.Join(d, id))
 		require.True(t, os.IsNotExist(err), "cgroup %s left behind", filepath.Join(d, id))
+	}
+}
+
+// delegatedCgroupProbe tries, from inside the container, to create a
+// cgroup in its own cgroup of every hierarchy: at the hierarchy's mount
+// (where a cgroup mount puts the container's own cgroup) and at the full
+// path /proc/self/cgroup names (where a bind of the host's /sys/fs/cgroup
+// puts it, without a cgroup namespace). It prints WRITABLE for each
+// success and how many directories it tried.
+const delegatedCgroupProbe = `n=0
+while IFS=: read -r _ ctrl path; do
+	case "$ctrl" in
+	"") m=/sys/fs/cgroup/unified ;;
+	name=*) m=/sys/fs/cgroup/${ctrl#name=} ;;
+	*) m=/sys/fs/cgroup/${ctrl%%,*} ;;
+	esac
+	for d in "$m" "$m$path"; do
+		[ -d "$d" ] || continue
+		n=$((n+1))
+		if mkdir "$d/probe" 2>/dev/null; then echo "WRITABLE $d"; rmdir "$d/probe"; fi
+	done
+done < /proc/self/cgroup
+echo "checked $n"`
+
+// TestRootlessCgroupMountIsReadOnlyWithADelegatedCgroup replays
+// CVE-2023-25809: a rootless container without a cgroup namespace sees
+// the host's cgroup hierarchies, among them the user's delegated
+// (writable) cgroup. Whether through the spec's cgroup mount or only
+// through `spec --rootless`'s /sys ("rbind", "ro"), every hierarchy must be
+// read-only, so the container cannot create cgroups or change limits.
+func TestRootlessCgroupMountIsReadOnlyWithADelegatedCgroup(t *testing.T) {
+	e := newRootlessEnv(t)
+	r, _ := delegatedRuntime(t, e)
+	for _, tc := range []struct {
+		name        string
+		cgroupMount bool
+	}{
+		{"cgroup_mount_from_the_spec", true},
+		{"only_the_rbind_ro_sys", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := e.bundle(t, func(s *specs.Spec) {
+				for _, ns := range s.Linux.Namespaces {
+					require.NotEqual(t, specs.CgroupNamespace, ns.Type, "the rootless spec has no cgroup namespace")
+				}
+				if !tc.cgroupMount {
+					var kept []specs.Mount
+					for _, m := range s.Mounts {
+						if m.Type != "cgroup" {
+							kept = append(kept, m)
+						}
+					}
+					s.Mounts = kept
+				}
+			}, "sh", "-c", delegatedCgroupProbe)
+			id := "rl-cgroup-ro-" + strconv.FormatBool(tc.cgroupMount)
+			r.deleteOnCleanup(t, id)
+			res := r.ok(t, "run", "--bundle", dir, id)
+			require.NotContains(t, res.stderr, "not delegated", "the user's cgroup is delegated: the container must get one")
+			require.NotContains(t, res.stdout, "WRITABLE")
+			require.Regexp(t, `checked [1-9][0-9]*\n$`, res.stdout)
+		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -151,7 +152,58 @@ func (st *setup) mountBind(m *specs.Mount, dest string, mo mountOptions) error {
 			return err
 		}
 	}
+	if mo.Flags&unix.MS_REC != 0 && mo.Flags&unix.MS_RDONLY != 0 {
+		if err := st.readOnlyCgroupSubmounts(dest, top); err != nil {
+			return err
+		}
+	}
 	return st.afterMount(dest, top, mo)
+}
+
+// readOnlyCgroupSubmounts makes every cgroupfs mount that an "rbind,ro"
+// bind brought along read-only too. "ro" applies to the top of a bind
+// only, so `runc spec --rootless`'s /sys ("rbind", "ro") would otherwise
+// hand the container the host's cgroup hierarchies writable, and with them
+// the cgroup a rootless user was delegated (CVE-2023-25809). Other
+// submounts keep their flags, as the option means (rro makes them all
+// read-only).
+func (st *setup) readOnlyCgroupSubmounts(dest string, top *os.File) error {
+	abs, err := os.Readlink(lsys.FdPath(int(top.Fd())))
+	if err != nil {
+		return fmt.Errorf("read-only cgroup submounts of %s: %w", dest, err)
+	}
+	mounts, err := st.s.MountInfo()
+	if err != nil {
+		return fmt.Errorf("read-only cgroup submounts of %s: read mountinfo: %w", dest, err)
+	}
+	for _, m := range mounts {
+		if m.FSType != "cgroup" && m.FSType != "cgroup2" {
+			continue
+		}
+		rel, ok := strings.CutPrefix(m.Mountpoint, abs+"/")
+		if !ok {
+			continue
+		}
+		sub := path.Join(dest, rel)
+		h, err := st.reopen(sub)
+		if err != nil {
+			return err
+		}
+		var sfs unix.Statfs_t
+		err = st.s.Fstatfs(int(h.Fd()), &sfs)
+		if err == nil && sfs.Type != unix.CGROUP_SUPER_MAGIC && sfs.Type != unix.CGROUP2_SUPER_MAGIC {
+			err = fmt.Errorf("not a cgroup filesystem (magic %#x)", sfs.Type)
+		}
+		if err == nil {
+			st.log.Debug("cgroup submount of a read-only rbind made read-only", slog.String("dest", sub))
+			err = st.s.MountSetattr(int(h.Fd()), "", unix.AT_EMPTY_PATH, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY})
+		}
+		h.Close()
+		if err != nil {
+			return fmt.Errorf("make cgroup submount %s of %s read-only: %w", sub, dest, err)
+		}
+	}
+	return nil
 }
 
 // remountBind applies flags to the bind mount at top. Inside a user
