@@ -12,11 +12,11 @@ import (
 )
 
 // checkLSM refuses, before anything is created, the LSM settings this
-// host cannot honour: an AppArmor profile without AppArmor (running the
-// container unconfined would be worse than not running it), or a
-// malformed SELinux label on an SELinux host. SELinux labels on a host
-// without SELinux mean nothing to the kernel and are ignored, as runc
-// and crun do.
+// host cannot honour: an AppArmor profile without AppArmor, or an SELinux
+// label without SELinux (running the container unconfined or unlabelled
+// would be worse than not running it; runc and crun ignore labels there,
+// which hides a config meant for another host), or a malformed SELinux
+// label on an SELinux host.
 func checkLSM(s *specs.Spec, log *slog.Logger) error {
 	var label, mountLabel string
 	if p := s.Process; p != nil {
@@ -32,9 +32,11 @@ func checkLSM(s *specs.Spec, log *slog.Logger) error {
 		return nil
 	}
 	if !selinux.Enabled() {
-		log.Debug("SELinux is not enabled on this host: labels ignored",
-			slog.String("process.selinuxLabel", label), slog.String("linux.mountLabel", mountLabel))
-		return nil
+		field, value := "process.selinuxLabel", label
+		if label == "" {
+			field, value = "linux.mountLabel", mountLabel
+		}
+		return fmt.Errorf("%s %q: SELinux is not enabled on this host: %w", field, value, ErrUnsupported)
 	}
 	if err := selinux.CheckLabel("process.selinuxLabel", label); err != nil {
 		return err
@@ -55,8 +57,7 @@ func applyProcessLSM(p *specs.Process, log *slog.Logger) error {
 	profile := p.ApparmorProfile
 	label := p.SelinuxLabel
 	if label != "" && !selinux.Enabled() {
-		log.Debug("SELinux is not enabled on this host: process.selinuxLabel ignored", slog.String("label", label))
-		label = ""
+		return fmt.Errorf("process.selinuxLabel %q: SELinux is not enabled on this host: %w", label, ErrUnsupported)
 	}
 	if profile == "" && label == "" {
 		return nil

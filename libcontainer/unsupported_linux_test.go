@@ -48,18 +48,26 @@ func TestUnsupportedFeaturesAreRefusedNamingTheField(t *testing.T) {
 	require.NoError(t, checkSupported(&specs.Spec{Process: &specs.Process{}, Linux: &specs.Linux{}}, slog.New(slog.DiscardHandler)))
 }
 
-// Without SELinux, labels are ignored (runc's behaviour), malformed or not.
-func TestSELinuxLabelsAreIgnoredWithoutSELinux(t *testing.T) {
+// Without SELinux, a label is refused naming its field (issue 4's rule,
+// like AppArmor's; runc and crun ignore it), for create and for exec.
+func TestSELinuxLabelsAreRefusedWithoutSELinux(t *testing.T) {
 	if selinux.Enabled() {
 		t.Skip("SELinux is enabled on this host")
 	}
+	log := slog.New(slog.DiscardHandler)
+	err := checkSupported(&specs.Spec{Process: &specs.Process{SelinuxLabel: "a:b:c:s0"}, Linux: &specs.Linux{}}, log)
+	require.ErrorIs(t, err, ErrUnsupported)
+	require.EqualError(t, err, `process.selinuxLabel "a:b:c:s0": SELinux is not enabled on this host: not supported`)
+	err = checkSupported(&specs.Spec{Process: &specs.Process{}, Linux: &specs.Linux{MountLabel: "x"}}, log)
+	require.EqualError(t, err, `linux.mountLabel "x": SELinux is not enabled on this host: not supported`)
+	require.ErrorIs(t, applyProcessLSM(&specs.Process{SelinuxLabel: "a:b:c:s0"}, log), ErrUnsupported)
+	// What create never lets through stays harmless: no mount data, no
+	// keyring label.
 	s := &specs.Spec{Process: &specs.Process{SelinuxLabel: "not-a-context"}, Linux: &specs.Linux{MountLabel: "x"}}
-	require.NoError(t, checkSupported(s, slog.New(slog.DiscardHandler)))
 	require.Empty(t, mountLabel(s))
-	reset, err := setKeyringLabel(s.Process, slog.New(slog.DiscardHandler))
+	reset, err := setKeyringLabel(s.Process, log)
 	require.NoError(t, err)
 	reset()
-	require.NoError(t, applyProcessLSM(s.Process, slog.New(slog.DiscardHandler)))
 }
 
 // exec has no create-time check: applying a profile on a host without
