@@ -11,11 +11,11 @@ build:
     hack/build.sh
 
 # Everything CI runs: unit tests, integration tests of the binary,
-# runtime-tools, contest, then the rootless checks as an unprivileged
-# user, all against ./gocontainer.
+# runtime-tools, contest, the rootless checks as an unprivileged user,
+# then Podman driving the runtime, all against ./gocontainer.
 # Every layer runs even when an earlier one fails, so one run shows every result.
 test:
-    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; exit $rc
+    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; exit $rc
 
 # go test -v in every workspace module (modules with no packages are skipped).
 test-unit:
@@ -29,6 +29,11 @@ test-integration *args:
 # Rootless CI, run as root: lifecycle, several id ranges and rootless integration tests as gcrootless.
 test-rootless:
     hack/test-rootless.sh
+
+# Podman (with conmon) driving RUNTIME: run, exec, terminals, pause, stop,
+# security options, limits (installs podman if missing; a local image).
+test-podman runtime="./gocontainer":
+    hack/test-podman.sh {{runtime}}
 
 # runtime-tools validation (tests/oci/list.txt) against ./gocontainer.
 # The suite is built first so a broken runtime build still shows the
