@@ -12,10 +12,11 @@ build:
 
 # Everything CI runs: unit tests, integration tests of the binary,
 # runtime-tools, contest, the rootless checks as an unprivileged user,
-# then Podman and containerd driving the runtime, all against ./gocontainer.
+# then Podman, containerd and Docker driving the runtime, all against
+# ./gocontainer.
 # Every layer runs even when an earlier one fails, so one run shows every result.
 test:
-    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; exit $rc
+    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; exit $rc
 
 # go test -v in every workspace module (modules with no packages are skipped).
 test-unit:
@@ -39,6 +40,11 @@ test-podman runtime="./gocontainer":
 # containerd: run, run -t, exec, exec -t, pause/resume, kill, delete.
 test-containerd runtime="./gocontainer":
     hack/test-containerd.sh {{runtime}}
+
+# Docker (a private dockerd, --add-runtime gc=RUNTIME) driving RUNTIME: run,
+# run -it, exec, exec -it, pause, stop, security options, limits.
+test-docker runtime="./gocontainer":
+    hack/test-docker.sh {{runtime}}
 
 # runtime-tools validation (tests/oci/list.txt) against ./gocontainer.
 # The suite is built first so a broken runtime build still shows the
