@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -122,7 +121,7 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 	}
 	defer lock.Close()
 
-	c := &create{ib: ib, spec: spec, config: raw, bundle: bundle, rootfs: rootfs, dir: dir, log: log}
+	c := &create{ib: ib, spec: spec, config: raw, bundle: bundle, rootfs: rootfs, dir: dir, log: log, initStage: initStage{name: "container init"}}
 	if err := c.run(ctx); err != nil {
 		c.cleanup()
 		return nil, err
@@ -142,9 +141,9 @@ type create struct {
 
 	state  *State
 	cgroup libcgroups.Manager
-	cmd    *exec.Cmd
-	// initPid is set once the C stage reports the init's pid.
-	initPid int
+	// initStage is the container init's C stage; its pid is the init's
+	// once reported.
+	initStage
 }
 
 func (c *create) run(ctx context.Context) error {
@@ -318,18 +317,18 @@ func (c *create) run(ctx context.Context) error {
 	if err := c.bootstrap(parent, stage0); err != nil {
 		return err
 	}
-	st, err := readProcStat(c.initPid)
+	st, err := readProcStat(c.pid)
 	if err != nil {
 		return fmt.Errorf("container init: %w", err)
 	}
-	c.state.InitPid, c.state.InitStart = c.initPid, st.start
+	c.state.InitPid, c.state.InitStart = c.pid, st.start
 	if err := c.applyIntelRdt(); err != nil {
 		return err
 	}
 	if proc := spec.Process; proc != nil && proc.OOMScoreAdj != nil {
 		// Written from the host's procfs, about the init's host pid, before
 		// the init runs any container-controlled code.
-		path := fmt.Sprintf("/proc/%d/oom_score_adj", c.initPid)
+		path := fmt.Sprintf("/proc/%d/oom_score_adj", c.pid)
 		if err := os.WriteFile(path, []byte(strconv.Itoa(*proc.OOMScoreAdj)), 0); err != nil {
 			return oomScoreAdjError(*proc.OOMScoreAdj, err)
 		}
@@ -340,29 +339,29 @@ func (c *create) run(ctx context.Context) error {
 		// code runs. From the host: the runtime's netns is where they are.
 		// On failure run's caller kills the init, and with its namespace
 		// the kernel destroys or returns the devices already moved.
-		if err := netdev.Move(fmt.Sprintf("/proc/%d/ns/net", c.initPid), spec.Linux.NetDevices); err != nil {
+		if err := netdev.Move(fmt.Sprintf("/proc/%d/ns/net", c.pid), spec.Linux.NetDevices); err != nil {
 			return err
 		}
 	}
 	c.state.NamespacePaths = make(map[specs.LinuxNamespaceType]string)
 	for _, t := range namespaceOrder {
 		if t == specs.UserNamespace || hasNamespace(spec.Linux, t) || t == specs.MountNamespace {
-			c.state.NamespacePaths[t] = fmt.Sprintf("/proc/%d/ns/%s", c.initPid, namespaces[t].proc)
+			c.state.NamespacePaths[t] = fmt.Sprintf("/proc/%d/ns/%s", c.pid, namespaces[t].proc)
 		}
 	}
 
 	cfg := &initConfig{
 		ID: b.id, Config: c.config, Bundle: c.bundle, Rootfs: c.rootfs,
 		NoPivot: c.ib.noPivot, NoNewKeyring: c.ib.noNewKeyring,
-		PreserveFDs: preserved, ListenFDs: b.listenFDs, FifoFD: fifoFD, ExeFD: exeFD, InitPid: c.initPid,
+		PreserveFDs: preserved, ListenFDs: b.listenFDs, FifoFD: fifoFD, ExeFD: exeFD, InitPid: c.pid,
 		UserNS: hasNamespace(spec.Linux, specs.UserNamespace), LogLevel: lowestLevel(b.logger),
 		ConsoleFD: consoleFD,
 	}
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
-		return c.initFailed(fmt.Errorf("send config to container init: %w", err))
+		return c.died(fmt.Errorf("send config to container init: %w", err))
 	}
 	if err := idm.send(parent); err != nil {
-		return c.initFailed(err)
+		return c.died(err)
 	}
 	if res != nil {
 		// What update merges onto, saved with the rest once the init is
@@ -377,7 +376,7 @@ func (c *create) run(ctx context.Context) error {
 		return err
 	}
 	if b.pidFile != "" {
-		if err := writePidFile(b.pidFile, c.initPid); err != nil {
+		if err := writePidFile(b.pidFile, c.pid); err != nil {
 			return err
 		}
 	}
@@ -422,40 +421,21 @@ func (c *create) bootstrap(conn *channel.Conn, stage0 int) error {
 		}
 	}
 	if err := conn.WriteFrame([]byte(fmt.Sprintf("flags %x\n%s", flags, boot.String()))); err != nil {
-		return c.initFailed(fmt.Errorf("send bootstrap to container init: %w", err))
+		return c.died(fmt.Errorf("send bootstrap to container init: %w", err))
 	}
 	for {
 		raw, err := conn.ReadFrame()
 		if err != nil {
-			return c.initFailed(fmt.Errorf("container init (namespace setup): %w", err))
+			return c.died(fmt.Errorf("container init (namespace setup): %w", err))
 		}
-		msg := string(raw)
-		switch {
-		case msg == "usermap":
-			if err := writeIDMaps(stage0, c.spec.Linux, c.log); err != nil {
-				return err
-			}
-			if err := conn.WriteFrame([]byte("ok")); err != nil {
-				return c.initFailed(err)
-			}
-		case strings.HasPrefix(msg, "pid "):
-			pid, err := strconv.Atoi(msg[4:])
-			if err != nil || pid <= 0 {
-				return fmt.Errorf("container init reported a bad pid %q", msg)
-			}
-			c.initPid = pid
-			if pid != stage0 {
-				// Stage 0 forked the init and exits; reap it.
-				if err := c.cmd.Wait(); err != nil {
-					return fmt.Errorf("container init (namespace setup): %w", err)
-				}
-			}
-			return nil
-		case strings.HasPrefix(msg, "error "):
-			c.waitStage0()
-			return fmt.Errorf("container init: %s", msg[6:])
-		default:
-			return fmt.Errorf("container init sent an unexpected message %q", msg)
+		if string(raw) != "usermap" {
+			return c.reported(raw, stage0, "namespace setup")
+		}
+		if err := writeIDMaps(stage0, c.spec.Linux, c.log); err != nil {
+			return err
+		}
+		if err := conn.WriteFrame([]byte("ok")); err != nil {
+			return c.died(err)
 		}
 	}
 }
@@ -465,7 +445,7 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 	for {
 		m, err := conn.Recv()
 		if err != nil {
-			return c.initFailed(fmt.Errorf("container init: %w", err))
+			return c.died(fmt.Errorf("container init: %w", err))
 		}
 		switch m.Type {
 		case channel.TypeLog:
@@ -475,12 +455,12 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 				return err
 			}
 			if err := conn.Send(channel.TypeHooksDone, nil); err != nil {
-				return c.initFailed(err)
+				return c.died(err)
 			}
 		case channel.TypeSeccompFd:
 			fd, err := conn.RecvFd()
 			if err != nil {
-				return c.initFailed(fmt.Errorf("container init: seccomp listener: %w", err))
+				return c.died(fmt.Errorf("container init: seccomp listener: %w", err))
 			}
 			if err := c.sendSeccompListener(fd); err != nil {
 				return err
@@ -491,7 +471,7 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 				return err
 			}
 			if err := conn.Send(channel.TypeReadyAck, nil); err != nil {
-				return c.initFailed(err)
+				return c.died(err)
 			}
 			return nil
 		case channel.TypeError:
@@ -560,45 +540,9 @@ func (c *create) runtimeHooks(ctx context.Context) error {
 	return hooks.Run(ctx, h.CreateRuntime, st, "createRuntime")
 }
 
-// initFailed turns a broken channel into the most useful error: if the
-// init died, how it died.
-func (c *create) initFailed(err error) error {
-	if !errors.Is(err, io.EOF) && !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.ECONNRESET) {
-		return err
-	}
-	if c.initPid != 0 && c.initPid != c.cmd.Process.Pid {
-		var ws unix.WaitStatus
-		if _, werr := unix.Wait4(c.initPid, &ws, 0, nil); werr == nil {
-			return fmt.Errorf("container init exited unexpectedly (%s)", describeWait(ws))
-		}
-	}
-	if ps := c.waitStage0(); ps != nil {
-		return fmt.Errorf("container init exited unexpectedly (%s)", ps.String())
-	}
-	return fmt.Errorf("container init exited unexpectedly: %w", err)
-}
-
-func (c *create) waitStage0() *os.ProcessState {
-	if c.cmd == nil || c.cmd.Process == nil || c.cmd.ProcessState != nil {
-		return nil
-	}
-	_ = c.cmd.Wait()
-	return c.cmd.ProcessState
-}
-
 // cleanup removes everything a failed create made.
 func (c *create) cleanup() {
-	if c.cmd != nil && c.cmd.Process != nil {
-		if c.cmd.ProcessState == nil {
-			_ = c.cmd.Process.Kill()
-		}
-		if c.initPid != 0 && c.initPid != c.cmd.Process.Pid {
-			_ = unix.Kill(c.initPid, unix.SIGKILL)
-			var ws unix.WaitStatus
-			_, _ = unix.Wait4(c.initPid, &ws, 0, nil)
-		}
-		c.waitStage0()
-	}
+	c.kill()
 	if c.cgroup != nil {
 		if err := c.cgroup.Destroy(); err != nil {
 			c.log.Warn("remove cgroup after failed create", slog.Any("error", err))

@@ -156,7 +156,7 @@ func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &execStart{tb: tb, c: c, proc: proc, seccomp: sc, cgroupDirs: dirs, unified: unified, log: b.logger}
+	e := &execStart{tb: tb, c: c, proc: proc, seccomp: sc, cgroupDirs: dirs, unified: unified, log: b.logger, initStage: initStage{name: "exec init"}}
 	if err := e.run(ctx); err != nil {
 		e.cleanup()
 		return nil, err
@@ -204,10 +204,9 @@ type execStart struct {
 
 	// stdio is what the C stage gets as fds 0-2.
 	stdio [3]*os.File
-	cmd   *exec.Cmd
-	// pid is the process that becomes the exec'd process, once the C
-	// stage reported it.
-	pid int
+	// initStage is the exec init's C stage; its pid becomes the exec'd
+	// process once reported.
+	initStage
 }
 
 func (e *execStart) run(ctx context.Context) error {
@@ -293,7 +292,7 @@ func (e *execStart) run(ctx context.Context) error {
 	}
 
 	if err := parent.WriteFrame([]byte(plan)); err != nil {
-		return e.failed(fmt.Errorf("send bootstrap to exec init: %w", err))
+		return e.died(fmt.Errorf("send bootstrap to exec init: %w", err))
 	}
 	if err := e.bootstrap(parent, stage0); err != nil {
 		return err
@@ -310,7 +309,7 @@ func (e *execStart) run(ctx context.Context) error {
 		ExeFD: exeFD, ConsoleFD: consoleFD, LogLevel: lowestLevel(e.log),
 	}
 	if err := parent.Send(channel.TypeExecConfig, cfg); err != nil {
-		return e.failed(fmt.Errorf("send config to exec init: %w", err))
+		return e.died(fmt.Errorf("send config to exec init: %w", err))
 	}
 	if err := e.serve(ctx, parent); err != nil {
 		return err
@@ -361,33 +360,14 @@ func (e *execStart) start(extra []*os.File, sockFD, exeFD int) error {
 	return nil
 }
 
-// bootstrap reads the C stage's answers to the join plan: the pid that
+// bootstrap reads the C stage's answer to the join plan: the pid that
 // becomes the process, or its one-line failure.
 func (e *execStart) bootstrap(conn *channel.Conn, stage0 int) error {
 	raw, err := conn.ReadFrame()
 	if err != nil {
-		return e.failed(fmt.Errorf("exec init (joining namespaces): %w", err))
+		return e.died(fmt.Errorf("exec init (joining namespaces): %w", err))
 	}
-	msg := string(raw)
-	switch {
-	case strings.HasPrefix(msg, "pid "):
-		pid, err := strconv.Atoi(msg[4:])
-		if err != nil || pid <= 0 {
-			return fmt.Errorf("exec init reported a bad pid %q", msg)
-		}
-		e.pid = pid
-		if pid != stage0 {
-			// Stage 0 forked into the pid namespace and exits; reap it.
-			if err := e.cmd.Wait(); err != nil {
-				return fmt.Errorf("exec init (joining namespaces): %w", err)
-			}
-		}
-		return nil
-	case strings.HasPrefix(msg, "error "):
-		e.waitStage0()
-		return fmt.Errorf("exec init: %s", msg[6:])
-	}
-	return fmt.Errorf("exec init sent an unexpected message %q", msg)
+	return e.reported(raw, stage0, "joining namespaces")
 }
 
 // serve answers the exec init until it has executed the process: its
@@ -400,7 +380,7 @@ func (e *execStart) serve(ctx context.Context, conn *channel.Conn) error {
 			return nil
 		}
 		if err != nil {
-			return e.failed(fmt.Errorf("exec init: %w", err))
+			return e.died(fmt.Errorf("exec init: %w", err))
 		}
 		switch m.Type {
 		case channel.TypeLog:
@@ -408,7 +388,7 @@ func (e *execStart) serve(ctx context.Context, conn *channel.Conn) error {
 		case channel.TypeSeccompFd:
 			fd, err := conn.RecvFd()
 			if err != nil {
-				return e.failed(fmt.Errorf("exec init: seccomp listener: %w", err))
+				return e.died(fmt.Errorf("exec init: seccomp listener: %w", err))
 			}
 			if err := e.sendSeccompListener(fd); err != nil {
 				return err
@@ -435,47 +415,8 @@ func (e *execStart) sendSeccompListener(fd int) error {
 	return sendSeccompListener(&sc, fd, e.pid, e.c.OCIState(), e.log)
 }
 
-// failed turns a broken channel into how the exec init died, when it did.
-func (e *execStart) failed(err error) error {
-	if !errors.Is(err, io.EOF) && !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.ECONNRESET) {
-		return err
-	}
-	if e.pid != 0 && e.pid != e.cmd.Process.Pid {
-		var ws unix.WaitStatus
-		if _, werr := unix.Wait4(e.pid, &ws, 0, nil); werr == nil {
-			e.pid = 0
-			return fmt.Errorf("exec init exited unexpectedly (%s)", describeWait(ws))
-		}
-	}
-	if ps := e.waitStage0(); ps != nil {
-		return fmt.Errorf("exec init exited unexpectedly (%s)", ps.String())
-	}
-	return fmt.Errorf("exec init exited unexpectedly: %w", err)
-}
-
-func (e *execStart) waitStage0() *os.ProcessState {
-	if e.cmd == nil || e.cmd.Process == nil || e.cmd.ProcessState != nil {
-		return nil
-	}
-	_ = e.cmd.Wait()
-	return e.cmd.ProcessState
-}
-
 // cleanup kills and reaps whatever a failed exec started.
-func (e *execStart) cleanup() {
-	if e.cmd == nil || e.cmd.Process == nil {
-		return
-	}
-	if e.pid != 0 && e.pid != e.cmd.Process.Pid {
-		_ = unix.Kill(e.pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		_, _ = unix.Wait4(e.pid, &ws, 0, nil)
-	}
-	if e.cmd.ProcessState == nil {
-		_ = e.cmd.Process.Kill()
-	}
-	e.waitStage0()
-}
+func (e *execStart) cleanup() { e.kill() }
 
 // execSeccompFile holds the container's linux.seccomp for exec, next to
 // state.json rather than in it: a profile is tens of kilobytes, which

@@ -61,7 +61,7 @@ func (c *create) applyIntelRdt() error {
 		return err
 	}
 	c.log.Debug("join resctrl group", slog.String("path", g.Path), slog.String("monitoring", g.MonPath))
-	return g.Apply(l.IntelRdt, c.initPid)
+	return g.Apply(l.IntelRdt, c.pid)
 }
 
 // destroyIntelRdt removes the container's resctrl group, if it has one.

@@ -17,8 +17,8 @@ const seccompFdName = "seccompFd"
 // it always closes) to the agent at linux.seccomp.listenerPath.
 func (c *create) sendSeccompListener(fd int) error {
 	st := c.state.ociState(StatusCreating)
-	st.Pid = c.initPid
-	return sendSeccompListener(c.spec.Linux.Seccomp, fd, c.initPid, st, c.log)
+	st.Pid = c.pid
+	return sendSeccompListener(c.spec.Linux.Seccomp, fd, c.pid, st, c.log)
 }
 
 // sendSeccompListener hands the seccomp notify listener (fd, which it
