@@ -83,37 +83,15 @@ func (in *initProcess) runExec(seccomp json.RawMessage) error {
 		}
 		defer in.seccomp.Release()
 	}
-	if err := in.setupProcess(proc); err != nil {
-		return err
-	}
-	path, err := in.lookPath(proc)
+	path, err := in.prepareProcess(proc)
 	if err != nil {
 		return err
 	}
-	// As for the init: armed for the execve, where a failure still
-	// reaches the runtime.
-	if err := step("process LSM labels", func() error { return applyProcessLSM(proc, in.log) }); err != nil {
-		return err
+	// The socket to the runtime is close-on-exec: its closing tells the
+	// runtime the process runs.
+	ie := in.execProcess(proc, path)
+	if ie.Step == "exec" {
+		ie.Msg = fmt.Sprintf("%q: %s", path, ie.Msg)
 	}
-	// As for the init: with no_new_privileges the filter goes on last.
-	if in.seccomp != nil && proc.NoNewPrivileges {
-		if err := in.loadSeccomp(); err != nil {
-			return err
-		}
-	}
-	// Nothing of the runtime but the preserved fds may cross the exec
-	// (CVE-2024-21626); the socket to the runtime is already
-	// close-on-exec.
-	if err := step("close runtime fds", func() error { return closeExecFrom(3 + in.cfg.PreserveFDs) }); err != nil {
-		return err
-	}
-	for _, e := range in.opts.Executors {
-		if err := e.Exec(proc, path); !errors.Is(err, ErrExecutorCannotHandle) {
-			return channel.NewInitError("executor", err)
-		}
-	}
-	err = unix.Exec(path, proc.Args, proc.Env)
-	ie := channel.NewInitError("exec", err)
-	ie.Msg = fmt.Sprintf("%q: %s", path, ie.Msg)
 	return ie
 }

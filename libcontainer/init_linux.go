@@ -306,25 +306,9 @@ func (in *initProcess) run() error {
 		// which is 1 in the container (as runc sets it).
 		proc.Env = append(proc.Env, "LISTEN_FDS="+strconv.Itoa(in.cfg.ListenFDs), "LISTEN_PID=1")
 	}
-	if err := in.setupProcess(proc); err != nil {
-		return err
-	}
-	path, err := in.lookPath(proc)
+	path, err := in.prepareProcess(proc)
 	if err != nil {
 		return err
-	}
-	// The AppArmor profile and SELinux label take effect at the execve;
-	// armed here, the last point where a failure still reaches create.
-	if err := step("process LSM labels", func() error { return applyProcessLSM(proc, in.log) }); err != nil {
-		return err
-	}
-	// With no_new_privileges the filter goes on last, so that as few of
-	// the init's own syscalls as possible need the profile's blessing; it
-	// must still fail before ready, while the runtime can report it.
-	if in.seccomp != nil && proc.NoNewPrivileges {
-		if err := in.loadSeccomp(); err != nil {
-			return err
-		}
 	}
 
 	// Everything that can fail is done: the runtime saves the state and
@@ -357,23 +341,59 @@ func (in *initProcess) run() error {
 			os.Exit(1)
 		}
 	}
+	// The runtime is gone by now: the container's stderr is the only
+	// place left to say why the process did not start.
+	ie := in.execProcess(proc, path)
+	if ie.Step == "exec" {
+		fmt.Fprintf(os.Stderr, "gocontainer: exec %s: %s\n", path, ie.Msg)
+		os.Exit(127)
+	}
+	fmt.Fprintln(os.Stderr, "gocontainer:", ie)
+	os.Exit(1)
+	return nil
+}
+
+// prepareProcess sets the container process up (setupProcess), finds its
+// binary, arms the LSM labels and, with no_new_privileges, loads the
+// seccomp filter: the steps the init and an exec'd process share, the
+// last ones that can still fail where the runtime hears of it.
+func (in *initProcess) prepareProcess(proc *specs.Process) (string, error) {
+	if err := in.setupProcess(proc); err != nil {
+		return "", err
+	}
+	path, err := in.lookPath(proc)
+	if err != nil {
+		return "", err
+	}
+	// The AppArmor profile and SELinux label take effect at the execve.
+	if err := step("process LSM labels", func() error { return applyProcessLSM(proc, in.log) }); err != nil {
+		return "", err
+	}
+	// With no_new_privileges the filter goes on last, so that as few of
+	// the init's own syscalls as possible need the profile's blessing; it
+	// must still fail while the runtime can report it.
+	if in.seccomp != nil && proc.NoNewPrivileges {
+		if err := in.loadSeccomp(); err != nil {
+			return "", err
+		}
+	}
+	return path, nil
+}
+
+// execProcess turns this process into the container process at path. It
+// returns only on failure, naming the step ("exec" when execve failed).
+func (in *initProcess) execProcess(proc *specs.Process, path string) *channel.InitError {
 	// Nothing of the runtime but the preserved fds may cross the exec
 	// (CVE-2024-21626).
 	if err := closeExecFrom(3 + in.cfg.PreserveFDs); err != nil {
-		fmt.Fprintln(os.Stderr, "gocontainer:", err)
-		os.Exit(1)
+		return channel.NewInitError("close runtime fds", err)
 	}
 	for _, e := range in.opts.Executors {
-		err := e.Exec(proc, path)
-		if !errors.Is(err, ErrExecutorCannotHandle) {
-			fmt.Fprintln(os.Stderr, "gocontainer: executor:", err)
-			os.Exit(1)
+		if err := e.Exec(proc, path); !errors.Is(err, ErrExecutorCannotHandle) {
+			return channel.NewInitError("executor", err)
 		}
 	}
-	err = unix.Exec(path, proc.Args, proc.Env)
-	fmt.Fprintf(os.Stderr, "gocontainer: exec %s: %v\n", path, err)
-	os.Exit(127)
-	return nil
+	return channel.NewInitError("exec", unix.Exec(path, proc.Args, proc.Env))
 }
 
 // setupProcess applies rlimits, no_new_privileges, capabilities, the user
