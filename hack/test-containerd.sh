@@ -16,19 +16,11 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-runtime=${1:-$repo/gocontainer}
-if [[ $runtime == "$repo/gocontainer" && ! -x $runtime ]]; then
-	"$repo/hack/build.sh" "$runtime"
-fi
-runtime=$(realpath "$(command -v "$runtime")")
-missing=()
-command -v containerd >/dev/null || missing+=(containerd)
-command -v podman >/dev/null || missing+=(podman)
-if ((${#missing[@]})); then
-	echo "test-containerd: apt-get install ${missing[*]}" >&2
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# shellcheck source=hack/lib-clients.sh
+source "$repo/hack/lib-clients.sh"
+client=containerd
+runtime=$(client_runtime "${1:-}")
+client_install containerd:containerd podman:podman
 
 work=${CONTAINERD_WORK:-${TMPDIR:-/tmp}/gocontainer-containerd}
 rm -rf "$work/state" "$work/containerd.sock"
@@ -47,12 +39,18 @@ image=localhost/gocontainer-busybox:test
 
 cg=gocontainer-containerd-$$
 daemon=
-cleanup() {
-	for id in ctd-detached; do
+# remove_containers: whatever an earlier, interrupted run left in the
+# (persistent) containerd root under the ids this script uses.
+remove_containers() {
+	for id in ctd-run ctd-exit ctd-tty ctd-detached; do
 		timeout 20 "${C[@]}" task kill -s SIGKILL "$id" >/dev/null 2>&1
-		timeout 20 "${C[@]}" task delete "$id" >/dev/null 2>&1
+		timeout 20 "${C[@]}" task delete -f "$id" >/dev/null 2>&1
 		timeout 20 "${C[@]}" container delete "$id" >/dev/null 2>&1
+		timeout 20 "${C[@]}" snapshot rm "$id" >/dev/null 2>&1
 	done
+}
+cleanup() {
+	remove_containers
 	if [[ -n $daemon ]]; then
 		kill "$daemon" 2>/dev/null
 		wait "$daemon" 2>/dev/null
@@ -71,38 +69,13 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 "${C[@]}" version >/dev/null 2>&1 || { echo "test-containerd: containerd did not come up:" >&2; tail "$work/containerd.log" >&2; exit 1; }
+remove_containers
 
 if ! "${C[@]}" image ls -q | grep -qx "$image"; then
-	cache=${GOCONTAINER_IT_CACHE:-${TMPDIR:-/tmp}/gocontainer-it-cache}
-	if [[ ! -x $cache/rootfs/bin/busybox ]]; then
-		rm -rf "$cache/rootfs" && mkdir -p "$cache" && "$repo/hack/mkrootfs.sh" "$cache/rootfs" || exit 1
-	fi
-	P=(podman --root "$work/podman" --runroot "$work/podman-run")
-	tar -C "$cache/rootfs" -cf "$work/rootfs.tar" . &&
-		"${P[@]}" import -q "$work/rootfs.tar" "$image" >/dev/null &&
-		rm -f "$work/image.tar" && "${P[@]}" save -q --format oci-archive -o "$work/image.tar" "$image" >/dev/null &&
+	client_image_archive "$work" "$image" oci-archive &&
 		"${C[@]}" image import --base-name "${image%:*}" "$work/image.tar" >/dev/null || exit 1
 fi
 
-failed=0
-# check NAME WANT CMD...: CMD's whole output (CRs, NULs and colour codes
-# dropped) must match the extended regexp WANT, and its exit status must
-# be 0 unless WANT_RC says otherwise.
-check() {
-	local name=$1 want=$2
-	shift 2
-	local out rc start=$SECONDS
-	out=$(timeout 90 "$@" 2>&1 | tr -d '\r\000')
-	rc=${PIPESTATUS[0]}
-	if [[ $rc -eq ${WANT_RC:-0} ]] && [[ $out =~ $want ]]; then
-		echo "--- PASS: containerd/$name ($((SECONDS - start)).00s)"
-	else
-		echo "--- FAIL: containerd/$name ($((SECONDS - start)).00s)"
-		echo "    exit $rc (want ${WANT_RC:-0}), output does not match /$want/:"
-		sed 's/^/    | /' <<<"$out"
-		failed=1
-	fi
-}
 R=(--runc-binary "$runtime")
 
 echo "=== containerd $(containerd --version | awk '{print $3}') with --runc-binary $runtime"

@@ -21,19 +21,11 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-runtime=${1:-$repo/gocontainer}
-if [[ $runtime == "$repo/gocontainer" && ! -x $runtime ]]; then
-	"$repo/hack/build.sh" "$runtime"
-fi
-runtime=$(realpath "$(command -v "$runtime")")
-missing=()
-command -v dockerd >/dev/null || missing+=(docker.io)
-command -v podman >/dev/null || missing+=(podman)
-if ((${#missing[@]})); then
-	echo "test-docker: apt-get install ${missing[*]}" >&2
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# shellcheck source=hack/lib-clients.sh
+source "$repo/hack/lib-clients.sh"
+client=docker
+runtime=$(client_runtime "${1:-}")
+client_install dockerd:docker.io podman:podman
 
 work=${DOCKER_WORK:-${TMPDIR:-/tmp}/gocontainer-docker}
 mkdir -p "$work"
@@ -67,36 +59,10 @@ done
 "${D[@]}" version >/dev/null 2>&1 || { echo "test-docker: dockerd did not come up:" >&2; tail "$work/dockerd.log" >&2; exit 1; }
 
 if ! "${D[@]}" image inspect "$image" >/dev/null 2>&1; then
-	cache=${GOCONTAINER_IT_CACHE:-${TMPDIR:-/tmp}/gocontainer-it-cache}
-	if [[ ! -x $cache/rootfs/bin/busybox ]]; then
-		rm -rf "$cache/rootfs" && mkdir -p "$cache" && "$repo/hack/mkrootfs.sh" "$cache/rootfs" || exit 1
-	fi
-	P=(podman --root "$work/podman" --runroot "$work/podman-run")
-	tar -C "$cache/rootfs" -cf "$work/rootfs.tar" . &&
-		"${P[@]}" import -q "$work/rootfs.tar" "$image" >/dev/null &&
-		rm -f "$work/image.tar" && "${P[@]}" save -q --format docker-archive -o "$work/image.tar" "$image" >/dev/null &&
+	client_image_archive "$work" "$image" docker-archive &&
 		"${D[@]}" load -q -i "$work/image.tar" >/dev/null || exit 1
 fi
 
-failed=0
-# check NAME WANT CMD...: CMD's whole output (CRs and NULs dropped) must
-# match the extended regexp WANT, and its exit status must be 0 unless
-# WANT_RC says otherwise.
-check() {
-	local name=$1 want=$2
-	shift 2
-	local out rc start=$SECONDS
-	out=$(timeout 90 "$@" 2>&1 | tr -d '\r\000')
-	rc=${PIPESTATUS[0]}
-	if [[ $rc -eq ${WANT_RC:-0} ]] && [[ $out =~ $want ]]; then
-		echo "--- PASS: docker/$name ($((SECONDS - start)).00s)"
-	else
-		echo "--- FAIL: docker/$name ($((SECONDS - start)).00s)"
-		echo "    exit $rc (want ${WANT_RC:-0}), output does not match /$want/:"
-		sed 's/^/    | /' <<<"$out"
-		failed=1
-	fi
-}
 
 echo "=== dockerd $("${D[@]}" version --format '{{.Server.Version}}') with --add-runtime gc=$runtime"
 check run 'hello from docker' "${D[@]}" run --rm "${U[@]}" "$image" echo hello from docker

@@ -20,16 +20,11 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-runtime=${1:-$repo/gocontainer}
-if [[ $runtime == "$repo/gocontainer" && ! -x $runtime ]]; then
-	"$repo/hack/build.sh" "$runtime"
-fi
-runtime=$(realpath "$(command -v "$runtime")")
-if ! command -v podman >/dev/null; then
-	echo "test-podman: apt-get install podman" >&2
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman >/dev/null
-fi
+# shellcheck source=hack/lib-clients.sh
+source "$repo/hack/lib-clients.sh"
+client=podman
+runtime=$(client_runtime "${1:-}")
+client_install podman:podman
 
 work=${PODMAN_WORK:-${TMPDIR:-/tmp}/gocontainer-podman}
 mkdir -p "$work"
@@ -45,32 +40,9 @@ source "$repo/hack/cgroup-enter.sh" "$cg"
 set +e
 
 if ! "${P[@]}" image exists "$image"; then
-	cache=${GOCONTAINER_IT_CACHE:-${TMPDIR:-/tmp}/gocontainer-it-cache}
-	if [[ ! -x $cache/rootfs/bin/busybox ]]; then
-		rm -rf "$cache/rootfs" && mkdir -p "$cache" && "$repo/hack/mkrootfs.sh" "$cache/rootfs" || exit 1
-	fi
-	tar -C "$cache/rootfs" -cf "$work/rootfs.tar" . && "${P[@]}" import "$work/rootfs.tar" "$image" >/dev/null || exit 1
+	client_rootfs_tar "$work" && "${P[@]}" import -q "$work/rootfs.tar" "$image" >/dev/null || exit 1
 fi
 
-failed=0
-# check NAME WANT CMD...: CMD's whole output (stdout+stderr, CRs and NULs
-# dropped) must match the extended regexp WANT, and its exit status must
-# be 0 unless WANT_RC says otherwise.
-check() {
-	local name=$1 want=$2
-	shift 2
-	local out rc start=$SECONDS
-	out=$(timeout 90 "$@" 2>&1 | tr -d '\r\000')
-	rc=${PIPESTATUS[0]}
-	if [[ $rc -eq ${WANT_RC:-0} ]] && [[ $out =~ $want ]]; then
-		echo "--- PASS: podman/$name ($((SECONDS - start)).00s)"
-	else
-		echo "--- FAIL: podman/$name ($((SECONDS - start)).00s)"
-		echo "    exit $rc (want ${WANT_RC:-0}), output does not match /$want/:"
-		sed 's/^/    | /' <<<"$out"
-		failed=1
-	fi
-}
 
 echo "=== podman $(podman --version | awk '{print $3}') with --runtime $runtime"
 check run 'hello from podman' "${P[@]}" run --rm "${U[@]}" "$image" echo hello from podman
