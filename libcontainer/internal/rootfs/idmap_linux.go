@@ -73,19 +73,11 @@ func (st *setup) mountDetached(m *specs.Mount, fd int) error {
 	if err := unix.Fstat(fd, &fst); err != nil {
 		return fmt.Errorf("idmapped mount of %s on %s: fstat detached mount: %w", m.Source, dest, err)
 	}
-	var h *os.File
-	if fst.Mode&unix.S_IFMT == unix.S_IFDIR {
-		h, err = st.dirDest(dest)
-	} else {
-		h, err = st.fileDest(dest)
-	}
+	h, err := st.bindDest(m, dest, fst.Mode&unix.S_IFMT == unix.S_IFDIR, mo)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	if err := st.checkProcDest(m, st.handlePath(h), mo); err != nil {
-		return err
-	}
 	st.log.Debug("move idmapped mount", slog.String("source", m.Source), slog.String("dest", dest),
 		slog.Bool("recursive", mo.RecursiveIDMap))
 	// move_mount is not in the Syscall interface: it needs the detached
@@ -94,15 +86,5 @@ func (st *setup) mountDetached(m *specs.Mount, fd int) error {
 	if err := unix.MoveMount(fd, "", int(h.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
 		return fmt.Errorf("move idmapped mount of %s onto %s: %w", m.Source, dest, os.NewSyscallError("move_mount", err))
 	}
-	top, err := st.reopen(dest)
-	if err != nil {
-		return err
-	}
-	defer top.Close()
-	if extra := mo.Flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); extra != 0 {
-		if err := st.remountBind(dest, top, extra); err != nil {
-			return err
-		}
-	}
-	return st.afterMount(dest, top, mo)
+	return st.finishBind(dest, mo)
 }

@@ -125,23 +125,22 @@ func (st *setup) mountBind(m *specs.Mount, dest string, mo mountOptions) error {
 	if err := st.checkProcDest(m, dest, mo); err != nil {
 		return err
 	}
-	var h *os.File
-	if fi.IsDir() {
-		h, err = st.dirDest(dest)
-	} else {
-		h, err = st.fileDest(dest)
-	}
+	h, err := st.bindDest(m, dest, fi.IsDir(), mo)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	if err := st.checkProcDest(m, st.handlePath(h), mo); err != nil {
-		return err
-	}
 	flags := uintptr(unix.MS_BIND) | mo.Flags&unix.MS_REC
 	if err := st.doMount(src, dest, h, "bind", flags, ""); err != nil {
 		return err
 	}
+	return st.finishBind(dest, mo)
+}
+
+// finishBind applies to the bind now at dest what a bind mount ignores
+// (ro, nosuid, ... by remount), the read-only cgroupfs submounts of an
+// rbind,ro, then propagation and recursive attributes.
+func (st *setup) finishBind(dest string, mo mountOptions) error {
 	top, err := st.reopen(dest)
 	if err != nil {
 		return err
@@ -204,6 +203,28 @@ func (st *setup) readOnlyCgroupSubmounts(dest string, top *os.File) error {
 		}
 	}
 	return nil
+}
+
+// bindDest resolves the destination of a bind (a directory or a file, as
+// its source is) inside the rootfs, creating it if missing, and checks
+// where it really resolved to: a symlink inside the rootfs may lead into
+// /proc.
+func (st *setup) bindDest(m *specs.Mount, dest string, dir bool, mo mountOptions) (*os.File, error) {
+	var h *os.File
+	var err error
+	if dir {
+		h, err = st.dirDest(dest)
+	} else {
+		h, err = st.fileDest(dest)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := st.checkProcDest(m, st.handlePath(h), mo); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
 }
 
 // remountBind applies flags to the bind mount at top. Inside a user
