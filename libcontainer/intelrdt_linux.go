@@ -1,9 +1,7 @@
 package libcontainer
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -85,23 +83,11 @@ func (c *Container) UpdateIntelRdt(l3CacheSchema, memBwSchema string) error {
 	if err != nil {
 		return fmt.Errorf("linux.intelRdt: %w", err)
 	}
-	l, err := c.lock()
+	l, err := c.lockForUpdate()
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	st, err := loadState(c.dir)
-	switch {
-	case err == nil:
-		c.state = st
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("container %q: %w", c.state.ID, err)
-	}
-	switch s := c.Status(); s {
-	case StatusCreated, StatusRunning, StatusPaused:
-	default:
-		return fmt.Errorf("cannot update container %q that is %s: %w", c.state.ID, s, ErrNotRunning)
-	}
 	cfg := &specs.LinuxIntelRdt{L3CacheSchema: l3CacheSchema, MemBwSchema: memBwSchema}
 	if c.state.IntelRdt == nil {
 		g, err := intelrdt.NewGroup(root, c.state.ID, cfg)

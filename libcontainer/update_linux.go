@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -38,26 +39,11 @@ import (
 // are not updatable (runc ignores them the same way): they are logged as
 // ignored.
 func (c *Container) Update(r *specs.LinuxResources) error {
-	l, err := c.lock()
+	l, err := c.lockForUpdate()
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	// Another update may have run between Load and the lock: merge onto
-	// the resources it saved, not the ones read before.
-	st, err := loadState(c.dir)
-	switch {
-	case err == nil:
-		// c.cg stays: the cgroup paths are fixed at create.
-		c.state = st
-	case !errors.Is(err, fs.ErrNotExist): // none: a create killed early, stopped
-		return fmt.Errorf("container %q: %w", c.state.ID, err)
-	}
-	switch s := c.Status(); s {
-	case StatusCreated, StatusRunning, StatusPaused:
-	default:
-		return fmt.Errorf("cannot update container %q that is %s: %w", c.state.ID, s, ErrNotRunning)
-	}
 	cur, err := c.state.recordedResources()
 	if err != nil {
 		return fmt.Errorf("update container %q: %w", c.state.ID, err)
@@ -268,4 +254,31 @@ func cloneResources(r *specs.LinuxResources) (*specs.LinuxResources, error) {
 		return nil, fmt.Errorf("copy recorded linux.resources: %w", err)
 	}
 	return out, nil
+}
+
+// lockForUpdate takes the container's lock for an update, reloads the
+// state (another update may have run between Load and the lock: work on
+// what it saved, not on what was read before) and refuses a container
+// that is not created, running or paused. The caller closes the lock.
+func (c *Container) lockForUpdate() (*os.File, error) {
+	l, err := c.lock()
+	if err != nil {
+		return nil, err
+	}
+	st, err := loadState(c.dir)
+	switch {
+	case err == nil:
+		// c.cg stays: the cgroup paths are fixed at create.
+		c.state = st
+	case !errors.Is(err, fs.ErrNotExist): // none: a create killed early, stopped
+		l.Close()
+		return nil, fmt.Errorf("container %q: %w", c.state.ID, err)
+	}
+	switch s := c.Status(); s {
+	case StatusCreated, StatusRunning, StatusPaused:
+		return l, nil
+	default:
+		l.Close()
+		return nil, fmt.Errorf("cannot update container %q that is %s: %w", c.state.ID, s, ErrNotRunning)
+	}
 }
