@@ -1,12 +1,10 @@
 package integration
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -64,32 +62,15 @@ func TestExecTerminalConsoleSocket(t *testing.T) {
 func TestExecTerminalForegroundRelaysTheUsersTerminal(t *testing.T) {
 	r := newRuntime(t)
 	c := startForExec(t, r, "exec-tty-fg", withDevpts)
-	master, slave := hostPty(t)
-	require.NoError(t, unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 25, Col: 90}))
-	before, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+	u := startOnUserTerminal(t, r, "exec", "--tty", c.id, "sh")
+	_, err := u.master.WriteString("stty size; tty; echo hi; exit 3\n")
 	require.NoError(t, err)
-
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-	cmd := r.command(ctx, "exec", "--tty", c.id, "sh")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	require.NoError(t, cmd.Start())
-	out := readTerminal(master)
-	eventually(t, 10*time.Second, "raw mode on the user's terminal", func() bool {
-		tio, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
-		return err == nil && tio.Lflag&unix.ICANON == 0
-	})
-	_, err = master.WriteString("stty size; tty; echo hi; exit 3\n")
-	require.NoError(t, err)
-	err = cmd.Wait()
-	require.Equal(t, 3, exitCode(err), "exec exit status; terminal: %s", strconvQuote(out))
-	out.waitFor(t, `(?m)^25 90\r?$`)
-	out.waitFor(t, `(?m)^/dev/pts/0\r?$`)
-	out.waitFor(t, `(?m)^hi\r?$`)
-	after, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
-	require.NoError(t, err)
-	require.Equal(t, *before, *after, "the user's terminal is restored")
+	err = u.cmd.Wait()
+	require.Equal(t, 3, exitCode(err), "exec exit status; terminal: %s", strconvQuote(u.out))
+	u.out.waitFor(t, `(?m)^25 90\r?$`)
+	u.out.waitFor(t, `(?m)^/dev/pts/0\r?$`)
+	u.out.waitFor(t, `(?m)^hi\r?$`)
+	u.requireRestored(t)
 	requireOnlyInit(t, c)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -25,10 +26,7 @@ import (
 func terminalSpec(args ...string) *specs.Spec {
 	spec := baseSpec(args...)
 	spec.Process.Terminal = true
-	spec.Mounts = append(spec.Mounts, specs.Mount{
-		Destination: "/dev/pts", Type: "devpts", Source: "devpts",
-		Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"},
-	})
+	withDevpts(spec)
 	return spec
 }
 
@@ -282,6 +280,51 @@ func hostPty(t *testing.T) (master, slave *os.File) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// userTerminal is the runtime run in the foreground on a pty the test
+// plays the user at: a 25x90 window, the runtime the session leader's
+// foreground job, its terminal already in raw mode.
+type userTerminal struct {
+	master, slave *os.File
+	cmd           *exec.Cmd
+	out           *termReader
+	// before is the terminal's mode before the runtime changed it.
+	before *unix.Termios
+}
+
+func startOnUserTerminal(t *testing.T, r *rt, args ...string) *userTerminal {
+	t.Helper()
+	u := &userTerminal{}
+	u.master, u.slave = hostPty(t)
+	require.NoError(t, unix.IoctlSetWinsize(int(u.master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 25, Col: 90}))
+	var err error
+	u.before, err = unix.IoctlGetTermios(int(u.slave.Fd()), unix.TCGETS)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	t.Cleanup(cancel)
+	u.cmd = r.command(ctx, args...)
+	u.cmd.Stdin, u.cmd.Stdout, u.cmd.Stderr = u.slave, u.slave, u.slave
+	// The runtime runs in the user's session, on the user's terminal.
+	u.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	require.NoError(t, u.cmd.Start())
+	u.out = readTerminal(u.master)
+	// The runtime put the user's terminal into raw mode: no local echo,
+	// no line discipline between the user and the container.
+	eventually(t, 10*time.Second, "raw mode on the user's terminal", func() bool {
+		tio, err := unix.IoctlGetTermios(int(u.slave.Fd()), unix.TCGETS)
+		return err == nil && tio.Lflag&unix.ICANON == 0
+	})
+	return u
+}
+
+// requireRestored checks the user's terminal is back in its mode.
+func (u *userTerminal) requireRestored(t *testing.T) {
+	t.Helper()
+	after, err := unix.IoctlGetTermios(int(u.slave.Fd()), unix.TCGETS)
+	require.NoError(t, err)
+	require.Equal(t, *u.before, *after, "the user's terminal is restored")
+}
+
 func TestTerminalForegroundRunRelaysTheUsersTerminal(t *testing.T) {
 	r := newRuntime(t)
 	snap := takeSnapshot(t)
@@ -291,27 +334,9 @@ func TestTerminalForegroundRunRelaysTheUsersTerminal(t *testing.T) {
 	b := newBundle(t, spec)
 	r.deleteOnCleanup(t, "ttyfg")
 
-	master, slave := hostPty(t)
-	require.NoError(t, unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 25, Col: 90}))
-	before, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
-	require.NoError(t, err)
-
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-	cmd := r.command(ctx, "run", "--bundle", b.dir, "ttyfg")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	// The runtime runs in the user's session, on the user's terminal.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	require.NoError(t, cmd.Start())
-	out := readTerminal(master)
-
-	// The runtime put the user's terminal into raw mode: no local echo,
-	// no line discipline between the user and the container.
-	eventually(t, 10*time.Second, "raw mode on the user's terminal", func() bool {
-		tio, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
-		return err == nil && tio.Lflag&unix.ICANON == 0
-	})
-	_, err = master.WriteString("stty size\n")
+	u := startOnUserTerminal(t, r, "run", "--bundle", b.dir, "ttyfg")
+	master, out := u.master, u.out
+	_, err := master.WriteString("stty size\n")
 	require.NoError(t, err)
 	out.waitFor(t, `(?m)^25 90\r?$`)
 
@@ -326,14 +351,11 @@ func TestTerminalForegroundRunRelaysTheUsersTerminal(t *testing.T) {
 
 	_, err = master.WriteString("tty; echo hi; exit 3\n")
 	require.NoError(t, err)
-	err = cmd.Wait()
+	err = u.cmd.Wait()
 	require.Equal(t, 3, exitCode(err), "run exit status; terminal: %s", strconvQuote(out))
 	out.waitFor(t, `(?m)^/dev/pts/0\r?$`)
 	out.waitFor(t, `(?m)^hi\r?$`)
-
-	after, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
-	require.NoError(t, err)
-	require.Equal(t, *before, *after, "the user's terminal is restored")
+	u.requireRestored(t)
 	r.requireNothingLeft(t, snap, "ttyfg", cg)
 }
 
