@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -115,7 +114,7 @@ func (st *setup) procfsAt(p string) bool {
 // other flags and data. EBUSY is retried: something may briefly hold a
 // writable file on it.
 func (st *setup) remountReadonly(dest string, mo mountOptions) error {
-	h, err := pathrs.OpenatInRoot(st.root, dest)
+	h, err := openInRoot(st.root, dest)
 	if err != nil {
 		return fmt.Errorf("remount %s read-only: open: %w", dest, err)
 	}
@@ -139,7 +138,7 @@ func (st *setup) remountReadonly(dest string, mo mountOptions) error {
 // keeping the nosuid/nodev/noexec it already has (runc semantics: a
 // read-only path is not made noexec). A missing path is skipped.
 func (st *setup) readonlyPath(path string) error {
-	h, err := pathrs.OpenatInRoot(st.root, path)
+	h, err := openInRoot(st.root, path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			st.log.Debug("readonly path does not exist, skipped", slog.String("path", path))
@@ -197,7 +196,7 @@ func (st *setup) maskPaths(paths []string) error {
 	}()
 	for _, raw := range paths {
 		path := cleanDest(raw)
-		h, err := pathrs.OpenatInRoot(st.root, path)
+		h, err := openInRoot(st.root, path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				st.log.Debug("masked path does not exist, skipped", slog.String("path", path))
@@ -242,7 +241,7 @@ func (st *setup) maskOne(path string, h *os.File, devNull **os.File) error {
 }
 
 func (st *setup) openDevNull() (*os.File, error) {
-	dn, err := pathrs.OpenatInRoot(st.root, "/dev/null")
+	dn, err := openInRoot(st.root, "/dev/null")
 	if err != nil {
 		return nil, fmt.Errorf("open /dev/null: %w", err)
 	}

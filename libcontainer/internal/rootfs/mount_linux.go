@@ -284,7 +284,7 @@ func (st *setup) doMount(source, dest string, h *os.File, fstype string, flags u
 // reopen resolves dest again after a mount: the pre-mount handle still
 // refers to the covered directory, not to the new mount.
 func (st *setup) reopen(dest string) (*os.File, error) {
-	h, err := pathrs.OpenatInRoot(st.root, dest)
+	h, err := openInRoot(st.root, dest)
 	if err != nil {
 		return nil, fmt.Errorf("reopen mount destination %s after mount: %w", dest, err)
 	}
@@ -294,7 +294,7 @@ func (st *setup) reopen(dest string) (*os.File, error) {
 // dirDest returns an O_PATH handle on dest inside the root, creating
 // missing directories root-relatively.
 func (st *setup) dirDest(dest string) (*os.File, error) {
-	h, err := pathrs.OpenatInRoot(st.root, dest)
+	h, err := openInRoot(st.root, dest)
 	if err == nil {
 		return h, nil
 	}
@@ -331,7 +331,7 @@ func (st *setup) resolveInRoot(dest string) string {
 // fileDest returns an O_PATH handle on dest, creating an empty file (and
 // its parent directories) root-relatively if it is missing.
 func (st *setup) fileDest(dest string) (*os.File, error) {
-	h, err := pathrs.OpenatInRoot(st.root, dest)
+	h, err := openInRoot(st.root, dest)
 	if err == nil {
 		return h, nil
 	}
@@ -341,7 +341,7 @@ func (st *setup) fileDest(dest string) (*os.File, error) {
 	if err := st.createFile(st.resolveInRoot(dest)); err != nil {
 		return nil, err
 	}
-	h, err = pathrs.OpenatInRoot(st.root, dest)
+	h, err = openInRoot(st.root, dest)
 	if err != nil {
 		return nil, fmt.Errorf("open mount destination %s: %w", dest, err)
 	}
