@@ -83,9 +83,18 @@ validate-contest-runc *args:
 oci-build:
     hack/oci-build.sh
 
-# create+start+delete of a busybox `true` container: gocontainer vs runc vs crun.
+# Hyperfine of create+start+delete of a busybox `true` container, then every
+# phase (create, start, delete, run, exec) interleaved with wall and CPU time,
+# and create's peak RSS.
+# gocontainer vs runc vs crun in one run: cycle, phases, run, exec, RSS.
 bench: build
     hack/bench.sh ./gocontainer
+    hack/bench-phases.sh ./gocontainer
+
+# Wall, containers/s, p50/p99 per container; checks nothing is left behind.
+# N = 10, 50, 100 containers created+started at once, then deleted at once.
+bench-scale: build
+    hack/bench-scale.sh ./gocontainer
 
 # Build, make a busybox bundle, run a container that says hello.
 demo: build
