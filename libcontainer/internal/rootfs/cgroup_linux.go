@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -187,7 +186,7 @@ func (st *setup) mountCgroupV1(m *specs.Mount, dest string, mo mountOptions, sel
 	for _, hier := range hs {
 		name := filepath.Base(hier.mountpoint)
 		sub := filepath.Join(dest, name)
-		sh, err := pathrs.MkdirAllHandle(top, name, 0o755)
+		sh, err := subdir(top, name)
 		if err != nil {
 			return fmt.Errorf("create cgroup mount point %s: %w", sub, err)
 		}
@@ -243,4 +242,22 @@ func (st *setup) mountHierarchy(sub string, sh *os.File, hier hierarchy, self ma
 		rel = "."
 	}
 	return st.bindCgroup(sub, sh, filepath.Join(hier.mountpoint, rel), flags)
+}
+
+// subdir creates (if missing) and opens the directory name right below
+// top, the tmpfs just mounted for the cgroup hierarchies: a plain
+// mkdirat + openat(O_NOFOLLOW) is exact there, nothing else can have put a
+// symlink in it.
+func subdir(top *os.File, name string) (*os.File, error) {
+	if strings.Contains(name, "/") || name == "." || name == ".." {
+		return nil, fmt.Errorf("cgroup mount point name %q is not a single path component", name)
+	}
+	if err := unix.Mkdirat(int(top.Fd()), name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+		return nil, os.NewSyscallError("mkdirat", err)
+	}
+	fd, err := unix.Openat(int(top.Fd()), name, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("openat", err)
+	}
+	return os.NewFile(uintptr(fd), name), nil
 }

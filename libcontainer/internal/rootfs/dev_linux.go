@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -73,7 +72,7 @@ func (st *setup) createDevices() error {
 		if err != nil {
 			return fmt.Errorf("linux.devices: %s: %w", p, err)
 		}
-		parent, err := pathrs.MkdirAllHandle(st.root, filepath.Dir(p), 0o755)
+		parent, err := mkdirAllInRoot(st.root, filepath.Dir(p), 0o755)
 		if err != nil {
 			return fmt.Errorf("create device %s: parent directory: %w", p, err)
 		}
@@ -151,7 +150,7 @@ func (st *setup) bindDevice(parent *os.File, p string) error {
 // setupPtmx makes /dev/ptmx a symlink to pts/ptmx so the devpts instance
 // mounted in the container (newinstance) is used.
 func (st *setup) setupPtmx() error {
-	dev, err := pathrs.MkdirAllHandle(st.root, "/dev", 0o755)
+	dev, err := mkdirAllInRoot(st.root, "/dev", 0o755)
 	if err != nil {
 		return fmt.Errorf("open /dev: %w", err)
 	}
@@ -178,7 +177,7 @@ func (st *setup) setupDevSymlinks() error {
 	if _, err := os.Lstat("/proc/kcore"); err == nil {
 		links = append(links, [2]string{"/proc/kcore", "core"})
 	}
-	dev, err := pathrs.MkdirAllHandle(st.root, "/dev", 0o755)
+	dev, err := mkdirAllInRoot(st.root, "/dev", 0o755)
 	if err != nil {
 		return fmt.Errorf("open /dev: %w", err)
 	}

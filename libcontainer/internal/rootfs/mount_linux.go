@@ -351,7 +351,7 @@ func (st *setup) fileDest(dest string) (*os.File, error) {
 // createFile creates an empty regular file at dest (root-relative);
 // an existing entry is left alone.
 func (st *setup) createFile(dest string) error {
-	parent, err := pathrs.MkdirAllHandle(st.root, filepath.Dir(dest), 0o755)
+	parent, err := mkdirAllInRoot(st.root, filepath.Dir(dest), 0o755)
 	if err != nil {
 		return fmt.Errorf("create parent directory of %s: %w", dest, err)
 	}
@@ -373,7 +373,7 @@ func (st *setup) realDirDest(dest string) (*os.File, error) {
 	if dest == "/" {
 		return nil, fmt.Errorf("mount destination / is not allowed for this mount type")
 	}
-	parent, err := pathrs.MkdirAllHandle(st.root, filepath.Dir(dest), 0o755)
+	parent, err := mkdirAllInRoot(st.root, filepath.Dir(dest), 0o755)
 	if err != nil {
 		return nil, fmt.Errorf("create parent directory of %s: %w", dest, err)
 	}
