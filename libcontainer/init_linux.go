@@ -82,7 +82,7 @@ func Init(opts InitOptions) int {
 	if cfg.ExeFD > 2 {
 		unix.Close(cfg.ExeFD)
 	}
-	if err := json.Unmarshal(cfg.Config, &cfg.spec); err != nil {
+	if cfg.spec, err = decodeInitSpec(cfg.Config); err != nil {
 		_ = conn.SendError(channel.NewInitError("decode config.json", err))
 		return 1
 	}
