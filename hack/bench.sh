@@ -89,9 +89,12 @@ else
 	exit 1
 fi
 try_runtime runc "$(command -v runc)"
-if command -v crun >/dev/null; then
-	crun_hugetlb_mount
+if ! command -v crun >/dev/null; then
+	echo "bench: crun not installed: left out" >&2
+elif crun_hugetlb_mount; then
 	try_runtime crun "$(command -v crun)" || echo "bench: crun left out" >&2
+else
+	echo "bench: crun cannot run on this host now: left out" >&2
 fi
 
 args=()
