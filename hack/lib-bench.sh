@@ -21,7 +21,7 @@ BENCH_BINS=()
 
 bench_setup() { # GOCONTAINER
 	local gc=$1 tool
-	for tool in jq runc; do
+	for tool in jq runc /usr/bin/time; do
 		command -v "$tool" >/dev/null || { echo "bench: $tool not found: run hack/setup.sh" >&2; exit 1; }
 	done
 	BENCH_WORK=$(mktemp -d /tmp/gocontainer-bench.XXXXXX)
