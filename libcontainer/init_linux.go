@@ -388,8 +388,9 @@ func (in *initProcess) execProcess(proc *specs.Process, path string) *channel.In
 	if err := closeExecFrom(3 + in.cfg.PreserveFDs); err != nil {
 		return channel.NewInitError("close runtime fds", err)
 	}
+	ectx := ExecContext{Annotations: in.cfg.spec.Annotations}
 	for _, e := range in.opts.Executors {
-		if err := e.Exec(proc, path); !errors.Is(err, ErrExecutorCannotHandle) {
+		if err := runExecutor(e, ectx, proc, path); !errors.Is(err, ErrExecutorCannotHandle) {
 			return channel.NewInitError("executor", err)
 		}
 	}

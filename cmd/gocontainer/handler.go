@@ -363,5 +363,9 @@ func (h *handler) Resume(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli
 func (h *handler) Features(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.FeaturesOptions) error {
 	enc := json.NewEncoder(g.Stdout)
 	enc.SetIndent("", "    ")
-	return enc.Encode(libcontainer.Features())
+	f := libcontainer.Features()
+	for k, v := range wasmFeatures() {
+		f.Annotations[k] = v
+	}
+	return enc.Encode(f)
 }
