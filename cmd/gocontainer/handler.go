@@ -384,9 +384,5 @@ func (h *handler) Resume(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli
 func (h *handler) Features(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.FeaturesOptions) error {
 	enc := json.NewEncoder(g.Stdout)
 	enc.SetIndent("", "    ")
-	f := libcontainer.Features()
-	for k, v := range wasmFeatures() {
-		f.Annotations[k] = v
-	}
-	return enc.Encode(f)
+	return enc.Encode(featuresDocument())
 }
