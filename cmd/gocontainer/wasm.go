@@ -1,8 +1,8 @@
 package main
 
 import (
-	"embed"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/gocontainer/gocontainer/libcontainer/wasm"
@@ -12,12 +12,9 @@ import (
 // linked: linking wazero would add its package initialisation (and
 // crypto's) to every gocontainer start, about 0.5 ms each, four starts per
 // container (TestBinaryDoesNotLinkWazero). Embedded bytes cost nothing
-// until a wasm container reads them.
-//
-//go:embed wasmrunner/bin
-var wasmRunnerDir embed.FS
-
-const wasmRunnerPath = "wasmrunner/bin/gocontainer-wasm"
+// until a wasm container reads them. wasmRunnerDir is the runner built for
+// this GOARCH (wasm_<arch>.go), wasmRunnerPath its name there.
+const wasmRunnerName = "gocontainer-wasm"
 
 // wasmEngine names the runner's engine; hack/build.sh adds its version
 // (-X main.wasmEngine=...).
@@ -25,7 +22,7 @@ var wasmEngine = "wazero"
 
 func wasmExecutor() wasm.Executor {
 	return wasm.Executor{Runner: func() (io.ReadCloser, error) {
-		f, err := wasmRunnerDir.Open(wasmRunnerPath)
+		f, err := openWasmRunner()
 		if err != nil {
 			return nil, wasm.ErrNoRunner
 		}
@@ -40,9 +37,18 @@ func wasmFeatures() map[string]string {
 	for k, v := range wasm.Handlers() {
 		out[k] = strings.Join(v, ",")
 	}
-	if _, err := wasmRunnerDir.Open(wasmRunnerPath); err != nil {
+	f, err := openWasmRunner()
+	if err != nil {
 		return nil
 	}
+	f.Close()
 	out["run.oci.gocontainer.wasm.engine"] = wasmEngine
 	return out
+}
+
+func openWasmRunner() (fs.File, error) {
+	if wasmRunnerDir == nil {
+		return nil, fs.ErrNotExist
+	}
+	return wasmRunnerDir.Open(wasmRunnerPath)
 }
