@@ -10,7 +10,7 @@
 # Environment: BENCH_RUNS (50), BENCH_WARMUP (5), BENCH_OUT (hyperfine
 # JSON, default _build/bench.json),
 # BENCH_SKIP_BROKEN=1 to drop a runtime that cannot run the container
-# instead of failing.
+# instead of failing, BENCH_CRUN=0 to leave crun out.
 #
 # Why create+start+delete -f: it is what runc's own lifecycle benchmarks
 # time, it exercises every step a container manager pays for, and deleting
@@ -95,7 +95,7 @@ if [[ -n ${2:-} ]]; then
 	try_runtime baseline "$(realpath "$2")" || exit 1
 fi
 try_runtime runc "$(command -v runc)"
-if command -v crun >/dev/null; then
+if [[ ${BENCH_CRUN:-1} == 1 ]] && command -v crun >/dev/null; then
 	crun_hugetlb_mount
 	try_runtime crun "$(command -v crun)" || echo "bench: crun left out" >&2
 fi
