@@ -29,3 +29,29 @@ func runExecutor(e Executor, ctx ExecContext, p *specs.Process, path string) err
 	}
 	return e.Exec(p, path)
 }
+
+// ExecutorChecker is an Executor that can tell, while the runtime still
+// listens, that it would fail: create then fails with its error (one line,
+// nothing left behind) instead of the container process failing after
+// start. Check runs after the user switch and the lookup of path, with the
+// same arguments Exec or ExecContext will get.
+type ExecutorChecker interface {
+	Check(ctx ExecContext, p *specs.Process, path string) error
+}
+
+// checkExecutors runs the checks of the executors that have one.
+func checkExecutors(es []Executor, ctx ExecContext, p *specs.Process, path string) error {
+	for _, e := range es {
+		if c, ok := e.(ExecutorChecker); ok {
+			if err := c.Check(ctx, p, path); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// execContext is what this init tells executors.
+func (in *initProcess) execContext() ExecContext {
+	return ExecContext{Annotations: in.cfg.spec.Annotations}
+}

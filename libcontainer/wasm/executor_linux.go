@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -29,7 +30,48 @@ type Executor struct {
 	Runner func() (io.ReadCloser, error)
 }
 
-var _ libcontainer.ContextExecutor = Executor{}
+var (
+	_ libcontainer.ContextExecutor = Executor{}
+	_ libcontainer.ExecutorChecker = Executor{}
+)
+
+// Check fails create for a wasm container this executor cannot start: an
+// unknown run.oci.handler, no runner, or an entrypoint that is not a
+// WebAssembly binary module (the magic and version 1 header). Whether the
+// module compiles is only known when the runner compiles it.
+func (e Executor) Check(ctx libcontainer.ExecContext, p *specs.Process, path string) error {
+	ok, err := Select(ctx.Annotations, p.Args)
+	if err != nil || !ok {
+		return err
+	}
+	if e.Runner == nil {
+		return ErrNoRunner
+	}
+	r, err := e.Runner()
+	if err != nil {
+		return fmt.Errorf("wasm runner: %w", err)
+	}
+	r.Close()
+	return checkModuleHeader(path)
+}
+
+// checkModuleHeader reads the first 8 bytes of the module at path.
+func checkModuleHeader(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var hdr [8]byte
+	n, _ := io.ReadFull(f, hdr[:])
+	if string(hdr[:n]) == "\x00asm\x01\x00\x00\x00" {
+		return nil
+	}
+	if strings.HasSuffix(path, ".wat") {
+		return fmt.Errorf("%s: the WebAssembly text format is not supported: compile it to a .wasm binary", path)
+	}
+	return fmt.Errorf("%s is not a WebAssembly binary module (no \\0asm version 1 header)", path)
+}
 
 // Exec declines: without the container's annotations there is nothing to
 // choose by.

@@ -223,18 +223,23 @@ func TestWasmBadModulesFailWithOneLine(t *testing.T) {
 	bad := wasmModule(t, "wasiunsupported")
 	garbage := filepath.Join(t.TempDir(), "garbage.wasm")
 	require.NoError(t, os.WriteFile(garbage, []byte("#!/bin/sh\necho not wasm\n"), 0o755))
+	// Refused by create (the executor's check, while the runtime still
+	// listens): code 0 here means "not checked"; the runner's own refusals
+	// come after start, from the container process, with 126.
 	for i, tc := range []struct {
 		name        string
 		module      string
+		entry       string
 		args        []string
 		annotations map[string]string
 		code        int
 		wants       []string
 	}{
-		{"not_a_module", garbage, []string{"/app/m.wasm"}, map[string]string{"run.oci.handler": "wasm"}, 126, []string{"/app/m.wasm", "compile", "magic"}},
-		{"unsupported_wasi_call", bad, []string{"/app/m.wasm"}, map[string]string{"run.oci.handler": "wasm"}, 126, []string{"unsupported WASI call", "sock_open"}},
-		{"missing_entrypoint", mod, []string{"/app/nope.wasm"}, map[string]string{"run.oci.handler": "wasm"}, 0, []string{"/app/nope.wasm", "no such file"}},
-		{"unknown_handler", mod, []string{"/app/m.wasm"}, map[string]string{"run.oci.handler": "krun"}, 1, []string{"run.oci.handler", "krun"}},
+		{"not_a_module", garbage, "m.wasm", []string{"/app/m.wasm"}, map[string]string{"run.oci.handler": "wasm"}, 0, []string{"/app/m.wasm", "not a WebAssembly binary module"}},
+		{"text_format", garbage, "m.wat", []string{"/app/m.wat"}, map[string]string{"run.oci.handler": "wasm-smart"}, 0, []string{"/app/m.wat", "text format is not supported"}},
+		{"unsupported_wasi_call", bad, "m.wasm", []string{"/app/m.wasm"}, map[string]string{"run.oci.handler": "wasm"}, 126, []string{"unsupported WASI call", "sock_open"}},
+		{"missing_entrypoint", mod, "m.wasm", []string{"/app/nope.wasm"}, map[string]string{"run.oci.handler": "wasm"}, 0, []string{"/app/nope.wasm", "no such file"}},
+		{"unknown_handler", mod, "m.wasm", []string{"/app/m.wasm"}, map[string]string{"run.oci.handler": "krun"}, 0, []string{"run.oci.handler", "krun"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			snap := takeSnapshot(t)
@@ -242,7 +247,7 @@ func TestWasmBadModulesFailWithOneLine(t *testing.T) {
 			spec.Annotations = tc.annotations
 			cg := uniqueCgroup(t)
 			spec.Linux.CgroupsPath = cg
-			b := wasmBundle(t, spec, tc.module, "m.wasm")
+			b := wasmBundle(t, spec, tc.module, tc.entry)
 			id := fmt.Sprintf("wasmbad%d", i)
 			r.deleteOnCleanup(t, id)
 			res := r.run(t, "run", "--bundle", b.dir, id)
