@@ -16,7 +16,7 @@ build:
 # ./gocontainer.
 # Every layer runs even when an earlier one fails, so one run shows every result.
 test:
-    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; exit $rc
+    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; just test-release || rc=1; exit $rc
 
 # go test -v in every workspace module (modules with no packages are skipped).
 test-unit:
@@ -107,3 +107,14 @@ lint:
 # Install what building and testing need (Debian 12, as root).
 setup:
     hack/setup.sh
+
+# Static linux/amd64 and linux/arm64 release archives, checksums, man pages
+# and completions into _build/dist with goreleaser (tools/go.mod); no tag,
+# no publishing (docs/releasing.md).
+release-snapshot:
+    hack/release.sh --snapshot
+
+# The snapshot release, checked: static binaries, archive contents,
+# checksums, --version, and the amd64 binary runs a container.
+test-release *args:
+    hack/test-release.sh {{args}}

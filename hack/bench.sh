@@ -3,11 +3,14 @@
 # `true` container, for gocontainer, runc and crun in ONE hyperfine run
 # (same machine state, interleaved warmups), then the ratios of medians.
 #
-#   hack/bench.sh [GOCONTAINER]     # default ./gocontainer
+#   hack/bench.sh [GOCONTAINER [BASELINE]]   # default ./gocontainer
+# BASELINE, another gocontainer binary (say, built from main), joins the
+# same hyperfine run as "baseline", to compare a change within the noise of
+# one run.
 # Environment: BENCH_RUNS (50), BENCH_WARMUP (5), BENCH_OUT (hyperfine
 # JSON, default _build/bench.json),
 # BENCH_SKIP_BROKEN=1 to drop a runtime that cannot run the container
-# instead of failing.
+# instead of failing, BENCH_CRUN=0 to leave crun out.
 #
 # Why create+start+delete -f: it is what runc's own lifecycle benchmarks
 # time, it exercises every step a container manager pays for, and deleting
@@ -88,8 +91,13 @@ else
 	echo "bench: $gocontainer does not work yet (set BENCH_SKIP_BROKEN=1 to bench the others)" >&2
 	exit 1
 fi
+if [[ -n ${2:-} ]]; then
+	try_runtime baseline "$(realpath "$2")" || exit 1
+fi
 try_runtime runc "$(command -v runc)"
-if ! command -v crun >/dev/null; then
+if [[ ${BENCH_CRUN:-1} != 1 ]]; then
+	echo "bench: BENCH_CRUN=0: crun left out" >&2
+elif ! command -v crun >/dev/null; then
 	echo "bench: crun not installed: left out" >&2
 elif crun_hugetlb_mount; then
 	try_runtime crun "$(command -v crun)" || echo "bench: crun left out" >&2
@@ -108,7 +116,7 @@ echo "median create+start+delete, $runs runs each ($(nproc) cores, $(uname -r)):
 jq -r '
   (.results | map({key: .command, value: .median}) | from_entries) as $m
   | (.results[] | "  \(.command | . + " " * (12 - length)) \(.median * 1000 | . * 100 | round / 100) ms  (mean \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) ms)"),
-    (["runc", "crun"][] as $o
+    (["baseline", "runc", "crun"][] as $o
      | select($m.gocontainer != null and $m[$o] != null)
      | "  gocontainer/\($o) = \($m.gocontainer / $m[$o] | . * 100 | round / 100)"),
     (select($m.gocontainer == null) | "  (gocontainer not benchmarked: no ratios)")

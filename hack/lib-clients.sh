@@ -71,3 +71,17 @@ check() {
 		failed=1
 	fi
 }
+
+# client_wasm_tar WORK: WORK/wasm.tar is the busybox rootfs plus the WASI
+# test module (tests/integration/testdata/wasi, built for wasip1) as
+# /hello.wasm and /etc/wasm-msg for it to read (docs/wasm.md).
+client_wasm_tar() {
+	local work=$1
+	client_rootfs_tar "$work" || return 1
+	rm -rf "$work/wasm-extra" && mkdir -p "$work/wasm-extra/etc" || return 1
+	(cd "$repo/tests/integration" && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath \
+		-o "$work/wasm-extra/hello.wasm" ./testdata/wasi) || return 1
+	echo "from the rootfs" >"$work/wasm-extra/etc/wasm-msg"
+	cp "$work/rootfs.tar" "$work/wasm.tar" &&
+		tar -C "$work/wasm-extra" -rf "$work/wasm.tar" ./hello.wasm ./etc/wasm-msg
+}

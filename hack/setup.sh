@@ -24,6 +24,22 @@ if ((${#missing[@]})); then
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Release builds (.goreleaser.yaml, docs/releasing.md): the arm64 binary
+# is cross-compiled and links Debian's arm64 libseccomp statically.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	echo "setup: dpkg --add-architecture arm64" >&2
+	dpkg --add-architecture arm64
+	apt-get update -q
+fi
+cross=()
+for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross libseccomp-dev:arm64; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || cross+=("$p")
+done
+if ((${#cross[@]})); then
+	echo "setup: apt-get install ${cross[*]}" >&2
+	apt-get install -y -q --no-install-recommends "${cross[@]}"
+fi
+
 if ! command -v just >/dev/null; then
 	echo "setup: npm install -g rust-just" >&2
 	npm install -g rust-just

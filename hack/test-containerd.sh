@@ -42,7 +42,7 @@ daemon=
 # remove_containers: whatever an earlier, interrupted run left in the
 # (persistent) containerd root under the ids this script uses.
 remove_containers() {
-	for id in ctd-run ctd-exit ctd-tty ctd-detached; do
+	for id in ctd-run ctd-exit ctd-tty ctd-detached ctd-wasm ctd-wasm-d; do
 		timeout 20 "${C[@]}" task kill -s SIGKILL "$id" >/dev/null 2>&1
 		timeout 20 "${C[@]}" task delete -f "$id" >/dev/null 2>&1
 		timeout 20 "${C[@]}" container delete "$id" >/dev/null 2>&1
@@ -94,4 +94,26 @@ check kill '^$' "${C[@]}" task kill -s SIGKILL ctd-detached
 check stopped_status 'ctd-detached +[0-9]+ +STOPPED' bash -c "for i in \$(seq 50); do ${C[*]} task ls | grep -q 'ctd-detached.*STOPPED' && break; sleep 0.1; done; ${C[*]} task ls"
 check delete '' "${C[@]}" task delete ctd-detached
 check container_delete '^$' "${C[@]}" container delete ctd-detached
+
+# WebAssembly (docs/wasm.md): an image whose entrypoint is the WASI test
+# module, run with crun's handler annotation; exec into it is native.
+# ctr run's arguments replace the image's entrypoint and command, so they
+# name the module.
+wimage=localhost/gocontainer-wasm:test
+if ! "${C[@]}" image ls -q | grep -qx "$wimage"; then
+	client_wasm_tar "$work" &&
+		podman --root "$work/podman" --runroot "$work/podman-run" import -q --change 'ENTRYPOINT ["/hello.wasm"]' "$work/wasm.tar" "$wimage" >/dev/null &&
+		rm -f "$work/wasm-image.tar" &&
+		podman --root "$work/podman" --runroot "$work/podman-run" save -q --format oci-archive -o "$work/wasm-image.tar" "$wimage" >/dev/null &&
+		"${C[@]}" image import --base-name "${wimage%:*}" "$work/wasm-image.tar" >/dev/null || exit 1
+fi
+W=(--annotation run.oci.handler=wasm)
+check wasm_run 'args=\[/hello.wasm args cat /etc/wasm-msg\].*cat /etc/wasm-msg: from the rootfs' \
+	"${C[@]}" run --rm "${R[@]}" "${W[@]}" "$wimage" ctd-wasm /hello.wasm args cat /etc/wasm-msg
+WANT_RC=6 check wasm_exit_code '^$' "${C[@]}" run --rm "${R[@]}" "${W[@]}" "$wimage" ctd-wasm /hello.wasm exit 6
+check wasm_detached '^$' "${C[@]}" run -d "${R[@]}" "${W[@]}" "$wimage" ctd-wasm-d /hello.wasm sleep
+check wasm_exec_is_native 'hello.wasm' bash -c "for i in \$(seq 100); do ${C[*]} task exec --exec-id w\$i ctd-wasm-d cat /proc/1/comm | grep -q hello.wasm && break; sleep 0.2; done; ${C[*]} task exec --exec-id wlast ctd-wasm-d cat /proc/1/comm"
+check wasm_kill '^$' "${C[@]}" task kill -s SIGTERM ctd-wasm-d
+check wasm_stopped 'ctd-wasm-d +[0-9]+ +STOPPED' bash -c "for i in \$(seq 100); do ${C[*]} task ls | grep -q 'ctd-wasm-d.*STOPPED' && break; sleep 0.1; done; ${C[*]} task ls"
+check wasm_delete '' "${C[@]}" task delete ctd-wasm-d
 exit $failed

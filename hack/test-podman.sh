@@ -34,7 +34,7 @@ U=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none)
 image=localhost/gocontainer-busybox:test
 
 cg=gocontainer-podman-$$
-trap 'timeout 60 "${P[@]}" rm -f -t 0 pm-smoke >/dev/null 2>&1 || true; source "$repo/hack/cgroup-leave.sh" "$cg" || true' EXIT
+trap 'timeout 60 "${P[@]}" rm -f -t 0 pm-smoke pm-wasm >/dev/null 2>&1 || true; source "$repo/hack/cgroup-leave.sh" "$cg" || true' EXIT
 # shellcheck source=hack/cgroup-enter.sh
 source "$repo/hack/cgroup-enter.sh" "$cg"
 set +e
@@ -65,4 +65,22 @@ WANT_RC=1 check security_options 'CapEff:[[:space:]]+0+.*NoNewPrivs:[[:space:]]+
 	sh -c 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status | tr "\n" " "; touch /x'
 check resource_limits '^67108864 50$' "${P[@]}" run --rm "${U[@]}" --memory 64m --pids-limit 50 "$image" \
 	sh -c 'echo $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max)'
+
+# WebAssembly (docs/wasm.md): an image whose entrypoint is the WASI test
+# module, run with crun's handler annotation; exec into it is native.
+wimage=localhost/gocontainer-wasm:test
+if ! "${P[@]}" image exists "$wimage"; then
+	client_wasm_tar "$work" && "${P[@]}" import -q --change 'ENTRYPOINT ["/hello.wasm"]' "$work/wasm.tar" "$wimage" >/dev/null || exit 1
+fi
+W=(--annotation run.oci.handler=wasm)
+check wasm_run 'args=\[/hello.wasm args env FOO cat /etc/wasm-msg\].*FOO=bar.*cat /etc/wasm-msg: from the rootfs' \
+	"${P[@]}" run --rm "${U[@]}" "${W[@]}" -e FOO=bar "$wimage" args env FOO cat /etc/wasm-msg
+WANT_RC=5 check wasm_exit_code '^$' "${P[@]}" run --rm "${U[@]}" "${W[@]}" "$wimage" exit 5
+check wasm_smart_leaves_native_native '^native$' "${P[@]}" run --rm "${U[@]}" --annotation run.oci.handler=wasm-smart \
+	--entrypoint sh "$wimage" -c 'echo native'
+check wasm_detached '^[0-9a-f]{64}$' "${P[@]}" run -d --name pm-wasm "${U[@]}" "${W[@]}" "$wimage" sleep
+check wasm_exec_is_native 'hello.wasm' bash -c "for i in \$(seq 100); do ${P[*]} exec pm-wasm cat /proc/1/comm | grep -q hello.wasm && break; sleep 0.2; done; ${P[*]} exec pm-wasm cat /proc/1/comm"
+check wasm_stop 'pm-wasm' "${P[@]}" stop -t 10 pm-wasm
+check wasm_stopped_by_sigterm '^143$' "${P[@]}" inspect --format '{{.State.ExitCode}}' pm-wasm
+check wasm_rm 'pm-wasm' "${P[@]}" rm pm-wasm
 exit $failed

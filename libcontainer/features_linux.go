@@ -34,7 +34,8 @@ func Features() *features.Features {
 		Linux: &features.Linux{
 			Namespaces:   namespaces,
 			Capabilities: capabilities.Names(),
-			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &no},
+			// linux.resources.rdma is applied on v1 and v2 (libcgroups).
+			Cgroup: &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
 			Seccomp: &features.Seccomp{
 				Enabled:        &yes,
 				Actions:        actions,

@@ -365,6 +365,9 @@ func (in *initProcess) prepareProcess(proc *specs.Process) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := step("executor", func() error { return checkExecutors(in.opts.Executors, in.execContext(), proc, path) }); err != nil {
+		return "", err
+	}
 	// The AppArmor profile and SELinux label take effect at the execve.
 	if err := step("process LSM labels", func() error { return applyProcessLSM(proc, in.log) }); err != nil {
 		return "", err
@@ -388,8 +391,9 @@ func (in *initProcess) execProcess(proc *specs.Process, path string) *channel.In
 	if err := closeExecFrom(3 + in.cfg.PreserveFDs); err != nil {
 		return channel.NewInitError("close runtime fds", err)
 	}
+	ectx := in.execContext()
 	for _, e := range in.opts.Executors {
-		if err := e.Exec(proc, path); !errors.Is(err, ErrExecutorCannotHandle) {
+		if err := runExecutor(e, ectx, proc, path); !errors.Is(err, ErrExecutorCannotHandle) {
 			return channel.NewInitError("executor", err)
 		}
 	}

@@ -122,8 +122,8 @@ To run a container from the bundle in the current directory:
 		Version:       FormatVersion(v),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// runc has no shell completion command; an extra subcommand name
-		// would only shadow a future OCI verb.
+		// Our own completion command (completion.go): cobra's would add
+		// powershell and its own help texts.
 		CompletionOptions:  cobra.CompletionOptions{DisableDefaultCmd: true},
 		DisableSuggestions: true,
 		// Without subcommand: print help, like runc.
@@ -166,9 +166,10 @@ To run a container from the bundle in the current directory:
 		{"events", c.events}, {"exec", c.exec}, {"kill", c.kill}, {"list", c.list},
 		{"pause", c.pause}, {"ps", c.ps}, {"restore", c.restore}, {"resume", c.resume},
 		{"run", c.run}, {"spec", c.spec}, {"start", c.start}, {"state", c.state},
-		{"update", c.update}, {"features", c.features},
+		{"update", c.update}, {"features", c.features}, {"completion", c.completion},
 	}
-	if name := commandName(pf, args); name != "" {
+	// completion describes the whole tree.
+	if name := commandName(pf, args); name != "" && name != "completion" {
 		for _, sub := range all {
 			if sub.name == name {
 				root.AddCommand(sub.mk())

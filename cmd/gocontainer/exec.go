@@ -28,9 +28,11 @@ func (h *handler) Exec(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.E
 	if err != nil {
 		return err
 	}
-	if o.PidfdSocket != "" {
-		return &ocicli.ExitError{Code: execFailedCode, Err: errors.New("exec --pidfd-socket: not supported yet")}
+	ps, err := dialPidfdSocket(o.PidfdSocket)
+	if err != nil {
+		return &ocicli.ExitError{Code: execFailedCode, Err: fmt.Errorf("exec failed: %w", err)}
 	}
+	defer ps.Close()
 	if !o.Detach && o.ConsoleSocket != "" {
 		// runc's rule: a foreground exec relays the terminal itself.
 		return &ocicli.ExitError{Code: execFailedCode, Err: errors.New("exec failed: cannot use console socket if gocontainer will not detach (exec --console-socket needs --detach)")}
@@ -58,6 +60,11 @@ func (h *handler) Exec(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.E
 	}
 	p, err := tb.Build(ctx)
 	if err != nil {
+		return &ocicli.ExitError{Code: execFailedCode, Err: fmt.Errorf("exec failed: %w", err)}
+	}
+	if err := ps.send(p.Pid()); err != nil {
+		_ = p.Signal(unix.SIGKILL)
+		_, _ = p.Wait()
 		return &ocicli.ExitError{Code: execFailedCode, Err: fmt.Errorf("exec failed: %w", err)}
 	}
 	if o.Detach {

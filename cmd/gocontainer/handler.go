@@ -91,12 +91,24 @@ func (h *handler) load(g *ocicli.GlobalOptions, id string) (*libcontainer.Contai
 }
 
 func (h *handler) Create(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.CreateOptions) error {
+	ps, err := dialPidfdSocket(o.PidfdSocket)
+	if err != nil {
+		return err
+	}
+	defer ps.Close()
 	b, _, err := h.builder(g, o, nil)
 	if err != nil {
 		return err
 	}
-	_, err = b.Build(ctx)
-	return err
+	c, err := b.Build(ctx)
+	if err != nil {
+		return err
+	}
+	if err := ps.send(c.State().InitPid); err != nil {
+		_ = c.Delete(ctx, true)
+		return err
+	}
+	return nil
 }
 
 func (h *handler) Start(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.StartOptions) error {
@@ -123,6 +135,11 @@ func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.Ru
 		defer consoleRuntime.Close()
 		defer consoleContainer.Close()
 	}
+	ps, err := dialPidfdSocket(o.PidfdSocket)
+	if err != nil {
+		return err
+	}
+	defer ps.Close()
 	b, log, err := h.builder(g, &o.CreateOptions, consoleContainer)
 	if err != nil {
 		return err
@@ -139,6 +156,10 @@ func (h *handler) Run(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.Ru
 	}
 	c, err := b.Build(ctx)
 	if err != nil {
+		return err
+	}
+	if err := ps.send(c.State().InitPid); err != nil {
+		_ = c.Delete(ctx, true)
 		return err
 	}
 	var relay *libcontainer.TerminalRelay
@@ -366,5 +387,5 @@ func (h *handler) Resume(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli
 func (h *handler) Features(ctx context.Context, g *ocicli.GlobalOptions, o *ocicli.FeaturesOptions) error {
 	enc := json.NewEncoder(g.Stdout)
 	enc.SetIndent("", "    ")
-	return enc.Encode(libcontainer.Features())
+	return enc.Encode(featuresDocument())
 }

@@ -22,7 +22,7 @@ import (
 
 func main() {
 	if libcontainer.IsInit() {
-		os.Exit(libcontainer.Init(libcontainer.InitOptions{}))
+		os.Exit(libcontainer.Init(libcontainer.InitOptions{Executors: []libcontainer.Executor{wasmExecutor()}}))
 	}
 	os.Exit(ocicli.Execute(os.Args[1:], newHandler(), versionInfo()))
 }
