@@ -36,6 +36,14 @@ installed=""
 if command -v criu >/dev/null; then
 	installed=$(criu_version "$(command -v criu)")
 fi
+# CRIU locks a container's network during a dump with iptables-restore
+# (Debian's criu package depends on iptables for the same reason).
+if ! command -v iptables-restore >/dev/null; then
+	echo "criu.sh: apt-get install iptables" >&2
+	apt-get install -y -q --no-install-recommends iptables >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends iptables >/dev/null; }
+fi
+
 if [[ -n "$installed" ]] && version_ge "$installed" "$CRIU_MIN"; then
 	echo "criu.sh: criu $installed at $(command -v criu) (>= $CRIU_MIN)" >&2
 	exit 0
