@@ -113,7 +113,7 @@ type criuNotifier func(script string, pid int, oob []byte) error
 // criuSwrk is one "criu swrk" service process, talked to over a
 // SOCK_SEQPACKET socketpair with go-criu's RPC messages.
 type criuSwrk struct {
-	cmd  *exec.Cmd
+	cmd    *exec.Cmd
 	conn   *net.UnixConn
 	log    *slog.Logger
 	closed bool
