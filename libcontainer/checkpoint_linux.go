@@ -214,12 +214,25 @@ func (c *Container) Checkpoint(ctx context.Context, o CheckpointOptions) error {
 		opts.WorkDirFd = new(int32(wd.Fd()))
 		logDir = o.WorkPath
 	}
-	if o.ParentPath != "" {
-		opts.ParentImg = new(o.ParentPath)
+	if o.ParentPath != "" || o.PreDump {
+		// A pre-dump leaves the tasks running and relies on soft-dirty
+		// page bits to tell the next dump which pages changed; CRIU
+		// cannot pre-dump without them (runc checks the same feature).
+		track, err := criuMemTrack(criu, c.logger)
+		if err != nil {
+			return fmt.Errorf("checkpoint: criu feature check: %w", err)
+		}
+		if !track {
+			what := "--pre-dump"
+			if !o.PreDump {
+				what = "--parent-path"
+			}
+			return fmt.Errorf("checkpoint: %w: %s needs dirty memory tracking, which this kernel lacks (built without CONFIG_MEM_SOFT_DIRTY)", ErrCriu, what)
+		}
 		opts.TrackMem = new(true)
-	}
-	if o.PreDump {
-		opts.TrackMem = new(true)
+		if o.ParentPath != "" {
+			opts.ParentImg = new(o.ParentPath)
+		}
 	}
 	if o.PageServer != "" {
 		host, port, err := net.SplitHostPort(o.PageServer)

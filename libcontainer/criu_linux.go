@@ -105,6 +105,24 @@ func CriuBinary() (string, error) {
 	return path, nil
 }
 
+// criuMemTrack asks CRIU whether the kernel tracks dirty memory
+// (soft-dirty page bits), which incremental pre-dumps use.
+func criuMemTrack(path string, log *slog.Logger) (bool, error) {
+	s, err := startCriu(path, nil, [3]*os.File{}, log)
+	if err != nil {
+		return false, err
+	}
+	defer s.close()
+	resp, err := s.call(&criurpc.CriuReq{
+		Type:     criurpc.CriuReqType_FEATURE_CHECK.Enum(),
+		Features: &criurpc.CriuFeatures{MemTrack: new(true)},
+	}, nil)
+	if err != nil {
+		return false, err
+	}
+	return resp.GetFeatures().GetMemTrack(), nil
+}
+
 // criuNotifier handles CRIU's notify messages ("post-restore",
 // "setup-namespaces", ...). oob holds the message's ancillary data (the
 // pty master of "orphan-pts-master" comes as SCM_RIGHTS).
