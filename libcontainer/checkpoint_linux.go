@@ -354,18 +354,29 @@ func (c *Container) describeExternals(spec *specs.Spec, opts *criurpc.CriuOpts, 
 			meta.Namespaces = append(meta.Namespaces, string(ns.Type))
 		}
 	}
+	ctrMounts, err := mountinfo.PidMountInfo(pid)
+	if err != nil {
+		return fmt.Errorf("checkpoint: mounts of the container init: %w", err)
+	}
 	for i := range 3 {
 		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, i))
 		if err != nil {
 			target = ""
 		}
-		meta.Stdio = append(meta.Stdio, target)
 		if strings.HasPrefix(target, "/dev/pts/") {
 			meta.Terminal = true
 		}
+		// A regular file the caller gave as stdio (run -d >log) lives on
+		// a host mount CRIU cannot find in the container: dump it as an
+		// external file, which the restore hands over from its own stdio.
+		if key := externalStdioFile(pid, i, ctrMounts); key != "" {
+			opts.External = append(opts.External, key)
+			target = key
+		}
+		meta.Stdio = append(meta.Stdio, target)
 	}
 
-	ext, err := externalMounts(pid, spec)
+	ext, err := externalMounts(ctrMounts, spec)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
@@ -386,11 +397,7 @@ func externalNsKey(proc string) string {
 // root is a sub-tree of a filesystem no other container mount shows (a
 // bind from the host). The host source is found in the runtime's own
 // mount table.
-func externalMounts(pid int, spec *specs.Spec) ([]externalMount, error) {
-	ctr, err := mountinfo.PidMountInfo(pid)
-	if err != nil {
-		return nil, fmt.Errorf("mounts of the container init: %w", err)
-	}
+func externalMounts(ctr []*mountinfo.Info, spec *specs.Spec) ([]externalMount, error) {
 	host, err := mountinfo.GetMounts(nil)
 	if err != nil {
 		return nil, fmt.Errorf("host mounts: %w", err)
@@ -490,4 +497,35 @@ func cgroupControllers(vfs string) string {
 		}
 	}
 	return strings.Join(out, ",")
+}
+
+// externalStdioFile is CRIU's external key ("file[MNTID:INODE]", both hex)
+// of the init's fd when it is a regular file on a mount outside the
+// container; "" otherwise.
+func externalStdioFile(pid, fd int, ctr []*mountinfo.Info) string {
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return ""
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+	if err != nil {
+		return ""
+	}
+	mnt := -1
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "mnt_id:"); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				mnt = n
+			}
+		}
+	}
+	if mnt < 0 {
+		return ""
+	}
+	for _, m := range ctr {
+		if m.ID == mnt {
+			return ""
+		}
+	}
+	return fmt.Sprintf("file[%x:%x]", mnt, st.Ino)
 }

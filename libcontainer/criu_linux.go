@@ -245,14 +245,13 @@ func (s *criuSwrk) close() error {
 	}
 }
 
-// criuLogError returns the last "Error" lines of a CRIU log, to say in one
-// line why a dump or restore failed; "" when there are none.
+// criuLogError returns the first telling "Error" line of a CRIU log, to
+// say in one line why a dump or restore failed; "" when there is none.
 func criuLogError(dir, file string) string {
 	raw, err := os.ReadFile(filepath.Join(dir, file))
 	if err != nil {
 		return ""
 	}
-	var last []string
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
 		line := sc.Text()
@@ -262,16 +261,15 @@ func criuLogError(dir, file string) string {
 		}
 		// "(00.012345) Error (criu/mount.c:123): msg": keep from "Error".
 		line = line[i:]
-		// The summary lines say nothing of the cause.
-		if strings.Contains(line, "FAILED") || strings.Contains(line, "exited, status=") {
+		// Summary lines say nothing of the cause, and CRIU goes on after
+		// failing to raise its own fd limit.
+		if strings.Contains(line, "FAILED") || strings.Contains(line, "exited, status=") ||
+			strings.Contains(line, "failed with -1") || strings.Contains(line, "rlimit:") {
 			continue
 		}
-		last = append(last, line)
+		return line
 	}
-	if len(last) == 0 {
-		return ""
-	}
-	return last[len(last)-1]
+	return ""
 }
 
 // criuFailure builds the one-line error of a failed CRIU operation: the

@@ -95,5 +95,9 @@ func TestCriuLogErrorPicksTheCause(t *testing.T) {
 		"(00.4) Error (criu/cr-dump.c:1975): Dumping FAILED.\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.log"), []byte(log), 0o600))
 	require.Equal(t, "Error (criu/net.c:3436): net: Locking network failed", criuLogError(dir, "dump.log"))
+	log = "(00.1) Error (criu/files-reg.c:1790): Can't lookup mount=27 for fd=1 path=/tmp/out\n" +
+		"(00.2) Error (criu/cr-dump.c:1545): Dump files (pid: 1) failed with -1\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.log"), []byte(log), 0o600))
+	require.Equal(t, "Error (criu/files-reg.c:1790): Can't lookup mount=27 for fd=1 path=/tmp/out", criuLogError(dir, "dump.log"))
 	require.Equal(t, "", criuLogError(dir, "missing.log"))
 }

@@ -290,9 +290,10 @@ func (r *restore) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The init's pipes come back as the restoring runtime's own stdio.
+	// The init's pipes and host files come back as the restoring
+	// runtime's own stdio.
 	for i, s := range r.meta.Stdio {
-		if strings.HasPrefix(s, "pipe:") {
+		if strings.HasPrefix(s, "pipe:") || strings.HasPrefix(s, "file[") {
 			opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{Key: new(s), Fd: new(int32(i))})
 		}
 	}
@@ -552,6 +553,7 @@ func (r *restore) unmountRoot() {
 		r.log.Warn("unmount criu root", slog.String("path", r.criuRoot), slog.Any("error", err))
 	}
 	os.Remove(r.criuRoot)
+	r.criuRoot = ""
 }
 
 // cleanup removes everything a failed restore made: restored processes
