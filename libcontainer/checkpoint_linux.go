@@ -354,7 +354,7 @@ func (c *Container) describeExternals(spec *specs.Spec, opts *criurpc.CriuOpts, 
 			meta.Namespaces = append(meta.Namespaces, string(ns.Type))
 		}
 	}
-	ctrMounts, err := mountinfo.PidMountInfo(pid)
+	ctrMounts, err := pidMounts(pid)
 	if err != nil {
 		return fmt.Errorf("checkpoint: mounts of the container init: %w", err)
 	}
@@ -528,4 +528,15 @@ func externalStdioFile(pid, fd int, ctr []*mountinfo.Info) string {
 		}
 	}
 	return fmt.Sprintf("file[%x:%x]", mnt, st.Ino)
+}
+
+// pidMounts is the mount table of process pid (its mount namespace, paths
+// relative to its root).
+func pidMounts(pid int) ([]*mountinfo.Info, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mountinfo", pid))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return mountinfo.GetMountsFromReader(f, nil)
 }

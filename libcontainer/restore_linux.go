@@ -335,12 +335,15 @@ func (r *restore) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hybrid := len(cgPaths) > 1
 	for ctrl, p := range cgPaths {
-		if ctrl == "" && hybrid {
-			continue // the v2 half of a hybrid host: CRIU's cgroup v1 code maps the controllers
+		root := &criurpc.CgroupRoot{Path: new(p)}
+		// The cgroup2 line ("0::/path") has no controller: without one
+		// CRIU takes the path as the root of every hierarchy not named
+		// otherwise, which here is only cgroup2.
+		if ctrl != "" {
+			root.Ctrl = new(ctrl)
 		}
-		opts.CgRoot = append(opts.CgRoot, &criurpc.CgroupRoot{Ctrl: new(ctrl), Path: new(p)})
+		opts.CgRoot = append(opts.CgRoot, root)
 	}
 	if err := r.externalMounts(opts, cgPaths); err != nil {
 		return err
