@@ -196,11 +196,19 @@ func (s *criuSwrk) call(req *criurpc.CriuReq, notify criuNotifier) (*criurpc.Cri
 			return nil, fmt.Errorf("decode criu response: %w", err)
 		}
 		if !resp.GetSuccess() {
+			// CrErrmsg is CRIU's first error line, often a harmless probe.
 			msg := resp.GetCrErrmsg()
-			if msg == "" {
+			if criuNoiseLine(msg) {
+				msg = ""
+			}
+			if msg == "" && resp.GetCrErrno() != 0 {
 				msg = unix.Errno(resp.GetCrErrno()).Error()
 			}
-			return resp, fmt.Errorf("%w: %s failed: %s (errno %d)", ErrCriu, strings.ToLower(resp.GetType().String()), msg, resp.GetCrErrno())
+			op := strings.ToLower(resp.GetType().String())
+			if msg == "" {
+				return resp, fmt.Errorf("%w: %s failed", ErrCriu, op)
+			}
+			return resp, fmt.Errorf("%w: %s failed: %s", ErrCriu, op, msg)
 		}
 		if resp.GetType() != criurpc.CriuReqType_NOTIFY {
 			return resp, nil
@@ -245,13 +253,17 @@ func (s *criuSwrk) close() error {
 	}
 }
 
-// criuLogError returns the first telling "Error" line of a CRIU log, to
-// say in one line why a dump or restore failed; "" when there is none.
+// criuLogError returns the telling "Error" line of a CRIU log, to say in
+// one line why a dump or restore failed: the last one before CRIU's
+// "Dumping FAILED." / "Restoring FAILED." summary, leaving out follow-up
+// lines and the probes CRIU survives (its fd limit, tun); "" when there is
+// none.
 func criuLogError(dir, file string) string {
 	raw, err := os.ReadFile(filepath.Join(dir, file))
 	if err != nil {
 		return ""
 	}
+	found := ""
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
 		line := sc.Text()
@@ -261,15 +273,27 @@ func criuLogError(dir, file string) string {
 		}
 		// "(00.012345) Error (criu/mount.c:123): msg": keep from "Error".
 		line = line[i:]
-		// Summary lines say nothing of the cause, and CRIU goes on after
-		// failing to raise its own fd limit.
-		if strings.Contains(line, "FAILED") || strings.Contains(line, "exited, status=") ||
-			strings.Contains(line, "failed with -1") || strings.Contains(line, "rlimit:") {
+		if strings.Contains(line, "FAILED.") {
+			break
+		}
+		if criuNoiseLine(line) {
 			continue
 		}
-		return line
+		found = line
 	}
-	return ""
+	return found
+}
+
+// criuNoiseLine: an error line of CRIU that does not say why an
+// operation failed (a follow-up of the real error, or a probe CRIU goes on
+// after: its fd limit, creating a tun device).
+func criuNoiseLine(line string) bool {
+	for _, s := range []string{"exited, status=", "failed with -1", "rlimit:", "tun:", "FAILED."} {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // criuFailure builds the one-line error of a failed CRIU operation: the

@@ -100,4 +100,11 @@ func TestCriuLogErrorPicksTheCause(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.log"), []byte(log), 0o600))
 	require.Equal(t, "Error (criu/files-reg.c:1790): Can't lookup mount=27 for fd=1 path=/tmp/out", criuLogError(dir, "dump.log"))
 	require.Equal(t, "", criuLogError(dir, "missing.log"))
+	// Nothing telling before the summary: no line (the caller then names
+	// only the log), not the harmless probe nor what follows the summary.
+	log = "(00.1) Error (criu/tun.c:85): tun: Unable to create tun: Operation not permitted\n" +
+		"(00.2) Error (criu/cr-restore.c:2331): Restoring FAILED.\n" +
+		"(00.3) Error (criu/cgroup.c:2055): cg: cgroupd: recv req error\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "restore.log"), []byte(log), 0o600))
+	require.Equal(t, "", criuLogError(dir, "restore.log"))
 }
