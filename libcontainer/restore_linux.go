@@ -225,7 +225,7 @@ func (r *restore) run(ctx context.Context) error {
 
 	// CRIU's root must be a mount point whose parent is not overmounted:
 	// a recursive bind of the rootfs in the state directory.
-	r.criuRoot = filepath.Join(r.dir, "criu-root")
+	r.criuRoot = filepath.Join(r.dir, criuRootDir)
 	if err := os.Mkdir(r.criuRoot, 0o755); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -591,4 +591,19 @@ func (r *restore) cleanup() {
 	if err := os.RemoveAll(r.dir); err != nil {
 		r.log.Warn("remove state directory after failed restore", slog.Any("error", err))
 	}
+}
+
+// criuRootDir is the rootfs bind CRIU restores into, in the state
+// directory.
+const criuRootDir = "criu-root"
+
+// unmountCriuRoot removes what a restore killed during CRIU's run left in
+// the state directory dir; nothing when there is nothing.
+func unmountCriuRoot(dir string) {
+	p := filepath.Join(dir, criuRootDir)
+	if _, err := os.Lstat(p); err != nil {
+		return
+	}
+	_ = unix.Unmount(p, unix.MNT_DETACH)
+	_ = os.Remove(p)
 }

@@ -257,6 +257,30 @@ func TestCheckpointRestoreKeepsCounting(t *testing.T) {
 		r.requireNothingLeft(t, snap, id, cg)
 	})
 
+	t.Run("foreground_restore", func(t *testing.T) {
+		// Without --detach, restore waits for the restored process, exits
+		// with its status and removes the container (runc's behaviour).
+		snap := takeSnapshot(t)
+		id := "ckpt-fg"
+		spec := baseSpec("sh", "-c", "i=0; while [ $i -lt 25 ]; do i=$((i+1)); echo $i > /count.tmp; mv /count.tmp /count; sleep 0.1; done; exit 7")
+		cg := uniqueCgroup(t)
+		spec.Linux.CgroupsPath = cg
+		b := newBundle(t, spec)
+		r.deleteOnCleanup(t, id)
+		r.ok(t, "run", "-d", "--bundle", b.dir, id)
+		countPasses(t, b, 3, "the counter to start")
+		img := filepath.Join(t.TempDir(), "image")
+		r.ok(t, "checkpoint", "--image-path", img, id)
+		last := requireCountStopped(t, b)
+		require.Less(t, last, 25)
+		res := r.run(t, "restore", "--image-path", img, "--bundle", b.dir, id)
+		require.Equal(t, 7, res.code, "foreground restore exits with the restored process's status\n%s", res)
+		require.Equal(t, 25, count(t, b), "the restored process ran to its end")
+		_, st := r.state(t, id)
+		require.NotEqual(t, 0, st.code, "the container outlived its foreground restore")
+		r.requireNothingLeft(t, snap, id, cg)
+	})
+
 	t.Run("page_server", func(t *testing.T) {
 		// runc's page-server case: the memory pages go to a `criu
 		// page-server` over TCP, the rest to --image-path; the restore
@@ -346,7 +370,8 @@ func TestRestoreRunsHooks(t *testing.T) {
 	r.ok(t, "checkpoint", "--image-path", img, id)
 
 	spec.Hooks = &specs.Hooks{
-		Prestart:      []specs.Hook{hook("prestart")}, //nolint:staticcheck // prestart still runs
+		//lint:ignore SA1019 prestart is deprecated but runtimes still run it, at restore too.
+		Prestart:      []specs.Hook{hook("prestart")},
 		CreateRuntime: []specs.Hook{hook("createRuntime")},
 		Poststart:     []specs.Hook{hook("poststart")},
 		Poststop:      []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo poststop >> " + log}}},
@@ -462,4 +487,46 @@ func tcpListening(t *testing.T, port int) bool {
 		}
 	}
 	return false
+}
+
+// A shell on a terminal is checkpointed and restored onto a new pty whose
+// master the restore sends to --console-socket (CRIU's orphan pty
+// master); the shell keeps its variables and answers on the new terminal.
+func TestCheckpointRestoreTerminalThroughConsoleSocket(t *testing.T) {
+	needCriu(t)
+	r := newRuntime(t)
+	snap := takeSnapshot(t)
+	id := "ckpt-tty"
+	spec := terminalSpec("sh")
+	cg := uniqueCgroup(t)
+	spec.Linux.CgroupsPath = cg
+	b := newBundle(t, spec)
+	r.deleteOnCleanup(t, id)
+	cr := newConsoleReceiver(t)
+	r.ok(t, "run", "-d", "--console-socket", cr.path, "--bundle", b.dir, id)
+	master := cr.receive(t)
+	out := readTerminal(master)
+	_, err := master.WriteString("X=kept-across-restore; echo set-$X\n")
+	require.NoError(t, err)
+	out.waitFor(t, `(?m)^set-kept-across-restore\r?$`)
+
+	img := filepath.Join(t.TempDir(), "image")
+	r.ok(t, "checkpoint", "--image-path", img, id)
+	res := r.run(t, "restore", "-d", "--image-path", img, "--bundle", b.dir, id)
+	requireOneLineError(t, res, "--console-socket")
+	r.requireNothingLeft(t, snap, id, cg)
+
+	cr2 := newConsoleReceiver(t)
+	r.ok(t, "restore", "-d", "--console-socket", cr2.path, "--image-path", img, "--bundle", b.dir, id)
+	master2 := cr2.receive(t)
+	out2 := readTerminal(master2)
+	_, err = master2.WriteString("echo after-$X; tty\n")
+	require.NoError(t, err)
+	out2.waitFor(t, `(?m)^after-kept-across-restore\r?$`)
+	out2.waitFor(t, `(?m)^/dev/pts/\d+\r?$`)
+	_, err = master2.WriteString("exit 4\n")
+	require.NoError(t, err)
+	r.waitStatus(t, id, "stopped")
+	r.ok(t, "delete", id)
+	r.requireNothingLeft(t, snap, id, cg)
 }
