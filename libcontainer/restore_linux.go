@@ -14,6 +14,7 @@ import (
 	"time"
 
 	criurpc "github.com/checkpoint-restore/go-criu/v8/rpc"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -223,6 +224,9 @@ func (r *restore) run(ctx context.Context) error {
 	defer imageDir.Close()
 	logDir := r.o.ImagePath
 
+	if err := makeRestoreMountpoints(r.rootfs, r.bundle, spec.Mounts); err != nil {
+		return err
+	}
 	// CRIU's root must be a mount point whose parent is not overmounted:
 	// a recursive bind of the rootfs in the state directory.
 	r.criuRoot = filepath.Join(r.dir, criuRootDir)
@@ -606,4 +610,64 @@ func unmountCriuRoot(dir string) {
 	}
 	_ = unix.Unmount(p, unix.MNT_DETACH)
 	_ = os.Remove(p)
+}
+
+// makeRestoreMountpoints creates in a (possibly fresh) rootfs the mount
+// points create would have made, since CRIU mounts onto existing paths only:
+// a file for a bind of a file, else a directory. Paths under a tmpfs mount
+// are left alone (CRIU restores the tmpfs with its content), and so are
+// cgroup mounts. Everything is created through pathrs, inside the rootfs.
+func makeRestoreMountpoints(rootfs, bundle string, mounts []specs.Mount) error {
+	var tmpfs []string
+	for _, m := range mounts {
+		if m.Type == "tmpfs" {
+			tmpfs = append(tmpfs, filepath.Clean(m.Destination))
+		}
+	}
+	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("restore: rootfs: %w", err)
+	}
+	defer root.Close()
+outer:
+	for _, m := range mounts {
+		dest := filepath.Clean(m.Destination)
+		if m.Type == "cgroup" || m.Type == "cgroup2" || dest == "/" {
+			continue
+		}
+		for _, t := range tmpfs {
+			if strings.HasPrefix(dest, t+"/") {
+				continue outer
+			}
+		}
+		file := false
+		if m.Type == "bind" || hasOption(m.Options, "bind") || hasOption(m.Options, "rbind") {
+			src := m.Source
+			if !filepath.IsAbs(src) {
+				src = filepath.Join(bundle, src)
+			}
+			if st, err := os.Stat(src); err == nil && !st.IsDir() {
+				file = true
+			}
+		}
+		dir := dest
+		if file {
+			dir = filepath.Dir(dest)
+		}
+		h, err := pathrs.MkdirAllHandle(root, dir, 0o755)
+		if err != nil {
+			return fmt.Errorf("restore: mount point %s: %w", dest, err)
+		}
+		if file {
+			fd, err := unix.Openat(int(h.Fd()), filepath.Base(dest), unix.O_CREAT|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+			if err == nil {
+				unix.Close(fd)
+			} else if err != unix.EEXIST && err != unix.EISDIR && err != unix.ELOOP {
+				h.Close()
+				return fmt.Errorf("restore: mount point %s: %w", dest, &os.PathError{Op: "create", Path: dest, Err: err})
+			}
+		}
+		h.Close()
+	}
+	return nil
 }
