@@ -128,9 +128,6 @@ func (c *Container) Checkpoint(ctx context.Context, o CheckpointOptions) error {
 	if o.ImagePath == "" {
 		return errors.New("checkpoint: --image-path is empty")
 	}
-	if o.LeaveRunning && o.PreDump {
-		c.logger.Debug("--leave-running is implied by --pre-dump")
-	}
 	criu, err := CriuBinary()
 	if err != nil {
 		return err
