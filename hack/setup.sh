@@ -44,4 +44,8 @@ if ! command -v just >/dev/null; then
 	echo "setup: npm install -g rust-just" >&2
 	npm install -g rust-just
 fi
+# A CRIU that can checkpoint on this kernel (built from Debian's source
+# package when the distribution's is too old; cached after the first build).
+bash "$(dirname "$0")/criu.sh"
+
 echo "setup: done ($(go version | cut -d' ' -f3), just $(just --version | cut -d' ' -f2), runc $(runc --version | head -1 | cut -d' ' -f3), crun $(crun --version | head -1 | cut -d' ' -f3))" >&2

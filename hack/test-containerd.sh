@@ -42,7 +42,7 @@ daemon=
 # remove_containers: whatever an earlier, interrupted run left in the
 # (persistent) containerd root under the ids this script uses.
 remove_containers() {
-	for id in ctd-run ctd-exit ctd-tty ctd-detached ctd-wasm ctd-wasm-d; do
+	for id in ctd-run ctd-exit ctd-tty ctd-detached ctd-wasm ctd-wasm-d ctd-ckpt; do
 		timeout 20 "${C[@]}" task kill -s SIGKILL "$id" >/dev/null 2>&1
 		timeout 20 "${C[@]}" task delete -f "$id" >/dev/null 2>&1
 		timeout 20 "${C[@]}" container delete "$id" >/dev/null 2>&1
@@ -116,4 +116,32 @@ check wasm_exec_is_native 'hello.wasm' bash -c "for i in \$(seq 100); do ${C[*]}
 check wasm_kill '^$' "${C[@]}" task kill -s SIGTERM ctd-wasm-d
 check wasm_stopped 'ctd-wasm-d +[0-9]+ +STOPPED' bash -c "for i in \$(seq 100); do ${C[*]} task ls | grep -q 'ctd-wasm-d.*STOPPED' && break; sleep 0.1; done; ${C[*]} task ls"
 check wasm_delete '' "${C[@]}" task delete ctd-wasm-d
+
+# Checkpoint/restore through the shim (go-runc's checkpoint and restore
+# arguments): a checkpoint to a directory leaving the task running, then a
+# checkpoint image in the content store, the task killed and removed, and
+# the container restored live from the image: the counter goes on.
+counter='i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.1; done'
+counts_on="a=\$(${C[*]} task exec --exec-id a\$RANDOM ctd-ckpt cat /count); sleep 0.5; b=\$(${C[*]} task exec --exec-id b\$RANDOM ctd-ckpt cat /count); [ \$b -gt \$a ] && echo counting-on \$a \$b"
+"${C[@]}" image rm localhost/ctd-ckpt:1 >/dev/null 2>&1
+rm -rf "$work/ckpt-dir"
+check checkpoint_run '^$' "${C[@]}" run -d "${R[@]}" "$image" ctd-ckpt sh -c "$counter"
+sleep 0.5
+check task_checkpoint_dir '^$' "${C[@]}" task checkpoint --image-path "$work/ckpt-dir" ctd-ckpt
+check task_checkpoint_images 'inventory.img' ls "$work/ckpt-dir"
+check still_running 'ctd-ckpt +[0-9]+ +RUNNING' "${C[@]}" task ls
+check container_checkpoint '^$' "${C[@]}" container checkpoint --task --rw ctd-ckpt localhost/ctd-ckpt:1
+check checkpoint_kill '^$' "${C[@]}" task kill -s SIGKILL ctd-ckpt
+check checkpoint_stopped 'ctd-ckpt +[0-9]+ +STOPPED' bash -c "for i in \$(seq 50); do ${C[*]} task ls | grep -q 'ctd-ckpt.*STOPPED' && break; sleep 0.1; done; ${C[*]} task ls"
+check checkpoint_task_delete '' "${C[@]}" task delete ctd-ckpt
+check checkpoint_container_delete '^$' "${C[@]}" container delete ctd-ckpt
+check container_restore '^$' "${C[@]}" container restore --live --rw ctd-ckpt localhost/ctd-ckpt:1
+check restored_running 'ctd-ckpt +[0-9]+ +RUNNING' "${C[@]}" task ls
+check restored_counts_on 'counting-on' bash -c "$counts_on"
+check restored_kill '^$' "${C[@]}" task kill -s SIGKILL ctd-ckpt
+check restored_stopped 'ctd-ckpt +[0-9]+ +STOPPED' bash -c "for i in \$(seq 50); do ${C[*]} task ls | grep -q 'ctd-ckpt.*STOPPED' && break; sleep 0.1; done; ${C[*]} task ls"
+check restored_delete '' "${C[@]}" task delete ctd-ckpt
+check restored_container_delete '^$' "${C[@]}" container delete ctd-ckpt
+"${C[@]}" image rm localhost/ctd-ckpt:1 >/dev/null 2>&1
+rm -rf "$work/ckpt-dir"
 exit $failed

@@ -34,7 +34,7 @@ U=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none)
 image=localhost/gocontainer-busybox:test
 
 cg=gocontainer-podman-$$
-trap 'timeout 60 "${P[@]}" rm -f -t 0 pm-smoke pm-wasm >/dev/null 2>&1 || true; source "$repo/hack/cgroup-leave.sh" "$cg" || true' EXIT
+trap 'timeout 60 "${P[@]}" rm -f -t 0 pm-smoke pm-wasm pm-ckpt pm-ckpt-imported >/dev/null 2>&1 || true; source "$repo/hack/cgroup-leave.sh" "$cg" || true' EXIT
 # shellcheck source=hack/cgroup-enter.sh
 source "$repo/hack/cgroup-enter.sh" "$cg"
 set +e
@@ -83,4 +83,21 @@ check wasm_exec_is_native 'hello.wasm' bash -c "for i in \$(seq 100); do ${P[*]}
 check wasm_stop 'pm-wasm' "${P[@]}" stop -t 10 pm-wasm
 check wasm_stopped_by_sigterm '^143$' "${P[@]}" inspect --format '{{.State.ExitCode}}' pm-wasm
 check wasm_rm 'pm-wasm' "${P[@]}" rm pm-wasm
+
+# Checkpoint/restore through CRIU (hack/criu.sh installs one that works on
+# this kernel): a counter keeps counting after restore, in place and from an
+# exported archive under a new name.
+counter='i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.1; done'
+counts_on="a=\$(${P[*]} exec \$0 cat /count); sleep 0.5; b=\$(${P[*]} exec \$0 cat /count); [ \$b -gt \$a ] && echo counting-on \$a \$b"
+"${P[@]}" rm -f -t 0 pm-ckpt pm-ckpt-imported >/dev/null 2>&1
+check checkpoint_run '^[0-9a-f]{64}$' "${P[@]}" run -d --name pm-ckpt "${U[@]}" "$image" sh -c "$counter"
+check checkpoint 'pm-ckpt' "${P[@]}" container checkpoint pm-ckpt
+check checkpointed_status 'pm-ckpt Exited' "${P[@]}" ps -a --filter name=pm-ckpt --format '{{.Names}} {{.Status}}'
+check restore 'pm-ckpt' "${P[@]}" container restore pm-ckpt
+check restored_counts_on 'counting-on' bash -c "$counts_on" pm-ckpt
+check checkpoint_export 'pm-ckpt' "${P[@]}" container checkpoint --export "$work/pm-ckpt.tar.gz" pm-ckpt
+check restore_import 'pm-ckpt-imported|[0-9a-f]{64}' "${P[@]}" container restore --import "$work/pm-ckpt.tar.gz" --name pm-ckpt-imported
+check imported_counts_on 'counting-on' bash -c "$counts_on" pm-ckpt-imported
+check checkpoint_rm 'pm-ckpt' "${P[@]}" rm -f -t 0 pm-ckpt pm-ckpt-imported
+rm -f "$work/pm-ckpt.tar.gz"
 exit $failed

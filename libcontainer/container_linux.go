@@ -337,6 +337,8 @@ func (c *Container) destroy(ctx context.Context) error {
 			_ = hooks.RunAll(ctx, s.Poststop, raw, "poststop", c.logger)
 		}
 	}
+	// A restore killed while CRIU ran leaves its root bind mount behind.
+	unmountCriuRoot(c.dir)
 	if err := os.RemoveAll(c.dir); err != nil {
 		return fmt.Errorf("remove state directory: %w", err)
 	}

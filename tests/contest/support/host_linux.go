@@ -171,6 +171,20 @@ func CriuUsable() (bool, string) {
 	return criuOK, criuReason
 }
 
+// CriuPreDumpUsable is CriuUsable plus the kernel's dirty memory tracking
+// (soft-dirty bits, CONFIG_MEM_SOFT_DIRTY), without which CRIU cannot
+// pre-dump.
+func CriuPreDumpUsable() (bool, string) {
+	if ok, why := CriuUsable(); !ok {
+		return ok, why
+	}
+	out, err := exec.Command("criu", "check", "--feature", "mem_dirty_track").CombinedOutput()
+	if err != nil || strings.Contains(string(out), "Dirty tracking is OFF") {
+		return false, "the kernel has no dirty memory tracking (CONFIG_MEM_SOFT_DIRTY): CRIU cannot pre-dump"
+	}
+	return true, ""
+}
+
 // ResctrlMounted says whether /sys/fs/resctrl is a resctrl mount.
 func ResctrlMounted() (bool, string) {
 	data, err := os.ReadFile("/proc/self/mountinfo")
