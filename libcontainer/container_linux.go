@@ -416,7 +416,7 @@ func (c *Container) setFrozen(want Status, to libcgroups.FreezerState) error {
 	}
 	defer l.Close()
 	if st := c.Status(); st != want {
-		return fmt.Errorf("container %q is %s, not %s", c.state.ID, st, want)
+		return mark(fmt.Errorf("container %q is %s, not %s", c.state.ID, st, want), ErrWrongState)
 	}
 	cg, err := c.cgroup()
 	if err != nil {

@@ -78,22 +78,25 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 		return nil, err
 	}
 	if err := validate.Spec(spec, bundle, validate.WithLogger(log), validate.WithSystemdCgroup(ib.systemd)); err != nil {
-		return nil, err
+		return nil, mark(err, ErrInvalidConfig)
 	}
 	// linux.netDevices names host devices: they must exist before
 	// anything is created.
 	if err := netdev.Validate(spec.Linux); err != nil {
-		return nil, err
+		return nil, mark(err, ErrInvalidConfig)
 	}
 	if err := checkSupported(spec, log); err != nil {
-		return nil, err
+		if errors.Is(err, ErrUnsupported) {
+			return nil, err
+		}
+		return nil, mark(err, ErrInvalidConfig)
 	}
 	rootfs := spec.Root.Path
 	if !filepath.IsAbs(rootfs) {
 		rootfs = filepath.Join(bundle, rootfs)
 	}
 	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
-		return nil, fmt.Errorf("root.path: %w", err)
+		return nil, &FieldError{Field: "root.path", Err: err}
 	}
 	if spec.Process != nil && spec.Process.Terminal && b.consoleSocket == "" && b.consoleFile == nil {
 		// runc's words, which callers know.

@@ -143,7 +143,7 @@ func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 		return nil, errors.New("cannot use console socket if gocontainer will not allocate tty")
 	}
 	if err := validate.Process(proc); err != nil {
-		return nil, err
+		return nil, mark(err, ErrInvalidConfig)
 	}
 	if err := checkSupported(&specs.Spec{Process: proc}, b.logger); err != nil {
 		return nil, err
