@@ -17,6 +17,7 @@ import (
 
 	"github.com/gocontainer/gocontainer/libcgroups"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/stopat"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
 )
 
@@ -141,6 +142,7 @@ func (c *Container) Start(ctx context.Context) error {
 	if st := c.Status(); st != StatusCreated {
 		return fmt.Errorf("cannot start container %q: it is %s: %w", c.state.ID, st, ErrNotCreated)
 	}
+	stopat.Here("start:locked")
 	// Pin the init with a pidfd before opening the fifo: opening it
 	// releases the init, whose process may exit at once.
 	pidfd, err := unix.PidfdOpen(c.state.InitPid, 0)
@@ -159,6 +161,7 @@ func (c *Container) Start(ctx context.Context) error {
 		return &os.PathError{Op: "open", Path: fifoPath, Err: err}
 	}
 	defer unix.Close(fifo)
+	stopat.Here("start:opened")
 	// runtime-spec orders poststart hooks after the container process has
 	// been executed; without such hooks start returns once the init is
 	// released.
@@ -166,9 +169,11 @@ func (c *Container) Start(ctx context.Context) error {
 	if err := awaitInit(fifo, pidfd, poststart); err != nil {
 		return err
 	}
+	stopat.Here("start:released")
 	if err := os.Remove(fifoPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	stopat.Here("start:removed")
 	if poststart {
 		st, err := json.Marshal(c.state.ociState(StatusRunning))
 		if err != nil {
@@ -298,6 +303,7 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 			return fmt.Errorf("cannot delete container %q that is %s: %w (use --force)", c.state.ID, st, ErrRunning)
 		}
 	}
+	stopat.Here("delete:locked")
 	if err := c.destroy(ctx); err != nil {
 		return err
 	}
@@ -309,6 +315,7 @@ func (c *Container) destroy(ctx context.Context) error {
 	if err := c.killAndWait(); err != nil {
 		return err
 	}
+	stopat.Here("delete:killed")
 	if s.CgroupPaths != nil || s.CgroupsPath != "" {
 		cg, err := c.cgroup()
 		if err == nil {
@@ -327,6 +334,7 @@ func (c *Container) destroy(ctx context.Context) error {
 			return fmt.Errorf("remove cgroup: %w", err)
 		}
 	}
+	stopat.Here("delete:cgroup")
 	if err := destroyIntelRdt(s); err != nil {
 		return err
 	}
@@ -418,11 +426,20 @@ func (c *Container) setFrozen(want Status, to libcgroups.FreezerState) error {
 	if st := c.Status(); st != want {
 		return mark(fmt.Errorf("container %q is %s, not %s", c.state.ID, st, want), ErrWrongState)
 	}
+	op := "pause"
+	if to == libcgroups.Thawed {
+		op = "resume"
+	}
+	stopat.Here(op + ":locked")
 	cg, err := c.cgroup()
 	if err != nil {
 		return err
 	}
-	return cg.Freeze(to)
+	if err := cg.Freeze(to); err != nil {
+		return err
+	}
+	stopat.Here(op + ":done")
+	return nil
 }
 
 // Processes lists the pids of every process in the container's cgroup, in

@@ -25,6 +25,7 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/exeseal"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/selinux"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/stopat"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
 )
 
@@ -278,6 +279,7 @@ func (e *execStart) run(ctx context.Context) error {
 	}
 	child.Close()
 	stage0 := e.cmd.Process.Pid
+	stopat.Here("exec:started")
 	if a := e.proc.ExecCPUAffinity; a != nil && a.Initial != "" {
 		if err := procattr.SetAffinity(stage0, "process.execCPUAffinity.initial", a.Initial); err != nil {
 			return err
@@ -294,9 +296,11 @@ func (e *execStart) run(ctx context.Context) error {
 	if err := parent.WriteFrame([]byte(plan)); err != nil {
 		return e.died(fmt.Errorf("send bootstrap to exec init: %w", err))
 	}
+	stopat.Here("exec:cgroup")
 	if err := e.bootstrap(parent, stage0); err != nil {
 		return err
 	}
+	stopat.Here("exec:bootstrapped")
 	// The namespaces opened by the C stage were the init's if the init
 	// is still alive now (the pidfd pins it; its pid cannot have been
 	// reused while it lives).
@@ -311,9 +315,11 @@ func (e *execStart) run(ctx context.Context) error {
 	if err := parent.Send(channel.TypeExecConfig, cfg); err != nil {
 		return e.died(fmt.Errorf("send config to exec init: %w", err))
 	}
+	stopat.Here("exec:config")
 	if err := e.serve(ctx, parent); err != nil {
 		return err
 	}
+	stopat.Here("exec:ready")
 	if b.pidFile != "" {
 		if err := writePidFile(b.pidFile, e.pid); err != nil {
 			return err

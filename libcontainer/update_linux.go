@@ -13,6 +13,8 @@ import (
 	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/stopat"
 )
 
 // Update changes the cgroup limits of a created, running or paused
@@ -59,6 +61,7 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 		c.logger.Debug("update: nothing to change")
 		return nil
 	}
+	stopat.Here("update:locked")
 	cg, err := c.cgroup()
 	if err != nil {
 		return fmt.Errorf("update container %q: %w", c.state.ID, err)
@@ -66,6 +69,7 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	if err := cg.Set(m.request); err != nil {
 		return fmt.Errorf("update container %q: %w", c.state.ID, err)
 	}
+	stopat.Here("update:set")
 	raw, err := json.Marshal(m.effective)
 	if err != nil {
 		return fmt.Errorf("update container %q: limits set but not recorded: %w", c.state.ID, err)
