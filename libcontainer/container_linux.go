@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -92,7 +94,7 @@ func (c *Container) Status() Status {
 	if !s.InitReady {
 		return StatusCreating
 	}
-	if _, err := os.Lstat(filepath.Join(c.dir, execFifo)); err == nil {
+	if fi, err := os.Lstat(filepath.Join(c.dir, execFifo)); err == nil && !fifoAbandoned(s.InitPid, fi) {
 		return StatusCreated
 	}
 	if cg, err := c.cgroup(); err == nil {
@@ -101,6 +103,30 @@ func (c *Container) Status() Status {
 		}
 	}
 	return StatusRunning
+}
+
+// fifoAbandoned reports whether the init no longer holds the exec fifo
+// (fi): it holds it (O_PATH, then open for writing, close-on-exec) from
+// create until its execve, so a fifo it does not hold was left by a start
+// killed between releasing the init and removing the fifo, and the
+// container runs. When the init's fds cannot be read, the fifo counts.
+func fifoAbandoned(pid int, fi os.FileInfo) bool {
+	want, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return false
+	}
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		var st unix.Stat_t
+		if unix.Stat(dir+"/"+e.Name(), &st) == nil && st.Dev == want.Dev && st.Ino == want.Ino {
+			return false
+		}
+	}
+	return true
 }
 
 // OCIState is the runtime-spec state document.
