@@ -376,14 +376,22 @@ func (e *execStart) bootstrap(conn *channel.Conn, stage0 int) error {
 	return e.reported(raw, stage0, "joining namespaces")
 }
 
-// serve answers the exec init until it has executed the process: its
-// close-on-exec end of the socket closes then, while a failure arrives as
-// an error message first.
+// serve answers the exec init until it has executed the process: it
+// reports ready, then its close-on-exec end of the socket closes at the
+// execve, while a failure arrives as an error message first. EOF before
+// ready is an init that died setting up (killed), never a success.
 func (e *execStart) serve(ctx context.Context, conn *channel.Conn) error {
+	ready := false
 	for {
 		m, err := conn.Recv()
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) && ready {
+			// The close-on-exec socket closed at the execve.
 			return nil
+		}
+		if errors.Is(err, io.EOF) {
+			// Gone before it reported ready: killed (OOM, a signal)
+			// while setting up, never executed.
+			return e.died(fmt.Errorf("exec init: %w", err))
 		}
 		if err != nil {
 			return e.died(fmt.Errorf("exec init: %w", err))
@@ -391,6 +399,8 @@ func (e *execStart) serve(ctx context.Context, conn *channel.Conn) error {
 		switch m.Type {
 		case channel.TypeLog:
 			reemitInitLog(e.log, m.Payload)
+		case channel.TypeReady:
+			ready = true
 		case channel.TypeSeccompFd:
 			fd, err := conn.RecvFd()
 			if err != nil {
