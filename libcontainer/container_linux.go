@@ -197,7 +197,10 @@ func (c *Container) Start(ctx context.Context) error {
 	}
 	stopat.Here("start:released")
 	if err := os.Remove(fifoPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+		// The container is started: a fifo its init no longer holds
+		// does not make it "created" (see fifoAbandoned), and failing
+		// here would tell the caller it did not start.
+		c.logger.Warn("start: cannot remove the exec fifo", slog.Any("error", err))
 	}
 	stopat.Here("start:removed")
 	if poststart {

@@ -66,18 +66,28 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	if err != nil {
 		return fmt.Errorf("update container %q: %w", c.state.ID, err)
 	}
+	// The new state is written (not yet in place) before any limit
+	// changes: a full or read-only state directory refuses the update
+	// with nothing changed.
+	raw, err := json.Marshal(m.effective)
+	if err != nil {
+		return fmt.Errorf("update container %q: %w", c.state.ID, err)
+	}
+	next := *c.state
+	next.Resources = raw
+	commit, err := prepareState(c.dir, &next)
+	if err != nil {
+		return fmt.Errorf("update container %q: nothing changed: %w", c.state.ID, err)
+	}
 	if err := cg.Set(m.request); err != nil {
+		_ = commit(false)
 		return fmt.Errorf("update container %q: %w", c.state.ID, err)
 	}
 	stopat.Here("update:set")
-	raw, err := json.Marshal(m.effective)
-	if err != nil {
+	if err := commit(true); err != nil {
 		return fmt.Errorf("update container %q: limits set but not recorded: %w", c.state.ID, err)
 	}
-	c.state.Resources = raw
-	if err := saveState(c.dir, c.state); err != nil {
-		return fmt.Errorf("update container %q: limits set but not recorded: %w", c.state.ID, err)
-	}
+	c.state = &next
 	return nil
 }
 

@@ -77,9 +77,19 @@ func TestFaultFullDiskUnderRoot(t *testing.T) {
 	require.Equal(t, "running", st.Status)
 	res = r.ok(t, "list", "-q")
 	require.Equal(t, "full-a", strings.TrimSpace(res.stdout))
+	// A refused update changes nothing: the limit stays as it was.
+	pidsMax := filepath.Join(cgroupDirs(cgA)[0], "pids.max")
+	for _, h := range cgroupDirs(cgA) {
+		if _, err := os.Stat(filepath.Join(h, "pids.max")); err == nil {
+			pidsMax = filepath.Join(h, "pids.max")
+		}
+	}
+	before := readFile(t, pidsMax)
+	res = r.run(t, "update", "--pids-limit", "100", "full-a")
+	requireOneLineError(t, res, "nothing changed", "no space left on device")
+	require.Equal(t, before, readFile(t, pidsMax), "a refused update changed pids.max")
 	for _, args := range [][]string{
 		{"pause", "full-a"}, {"resume", "full-a"},
-		{"update", "--pids-limit", "100", "full-a"},
 		{"exec", "full-a", "true"},
 		{"kill", "full-a", "KILL"},
 	} {
@@ -137,10 +147,14 @@ func TestFaultReadOnlyRoot(t *testing.T) {
 	require.Equal(t, "created", r.mustState(t, "ro-b").Status)
 	res = r.ok(t, "list", "-q")
 	require.Equal(t, "ro-a\nro-b", strings.TrimSpace(res.stdout))
+	// start releases the init; the fifo it cannot remove does not make
+	// the container look created, nor start fail.
+	r.ok(t, "start", "ro-b")
+	require.Equal(t, "running", r.mustState(t, "ro-b").Status)
+	res = r.run(t, "update", "--pids-limit", "100", "ro-a")
+	requireOneLineError(t, res, "nothing changed", "read-only file system")
 	for _, args := range [][]string{
-		{"start", "ro-b"},
 		{"pause", "ro-a"}, {"resume", "ro-a"},
-		{"update", "--pids-limit", "100", "ro-a"},
 		{"kill", "ro-a", "CONT"},
 	} {
 		requireCleanOrOK(t, r.run(t, args...), strings.Join(args, " "))
