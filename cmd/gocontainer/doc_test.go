@@ -1,6 +1,7 @@
 package main
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -46,18 +47,30 @@ func packagesWithoutDoc(t *testing.T, root string) (missing []string, packages i
 		if path != root && (name == "testdata" || name == "bin" || name == "node_modules" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
 			return filepath.SkipDir
 		}
-		fset := token.NewFileSet()
-		pkgs, err := parser.ParseDir(fset, path, func(fi fs.FileInfo) bool {
-			return !strings.HasSuffix(fi.Name(), "_test.go")
-		}, parser.PackageClauseOnly|parser.ParseComments)
+		// Each file's package clause and the comment above it; a
+		// directory may hold several packages (x and x_test).
+		ents, err := os.ReadDir(path)
 		if err != nil {
 			return err
+		}
+		fset := token.NewFileSet()
+		pkgs := map[string][]*ast.File{}
+		for _, e := range ents {
+			n := e.Name()
+			if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, filepath.Join(path, n), nil, parser.PackageClauseOnly|parser.ParseComments)
+			if err != nil {
+				return err
+			}
+			pkgs[f.Name.Name] = append(pkgs[f.Name.Name], f)
 		}
 		rel, _ := filepath.Rel(root, path)
 		for name, pkg := range pkgs {
 			packages++
 			documented := false
-			for _, f := range pkg.Files {
+			for _, f := range pkg {
 				if f.Doc != nil && strings.TrimSpace(f.Doc.Text()) != "" {
 					documented = true
 				}
