@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -322,4 +324,81 @@ func (r *rt) runReaping(t *testing.T, args ...string) result {
 	require.NoError(t, ctx.Err(), "%s timed out", args)
 	res := result{stdout: readFile(t, stdout.Name()), stderr: readFile(t, stderr.Name()), code: exitCode(err)}
 	return res
+}
+
+// TestFaultKillAtRandomDelays is the blind complement of the named steps:
+// with GOCONTAINER_FAULT_RANDOM_KILLS=N it kills each of create, start,
+// exec, delete, pause and update N times after a random delay (up to 40 ms
+// for create, 20 ms for exec and delete, 8 ms for the others), so kills also land between the
+// named steps and inside the C stage, then requires the same as
+// TestFaultKillAtEveryStep. Not in CI (N=200 takes several minutes):
+//
+//	GOCONTAINER_FAULT_RANDOM_KILLS=200 just test-faults -run TestFaultKillAtRandomDelays
+func TestFaultKillAtRandomDelays(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("GOCONTAINER_FAULT_RANDOM_KILLS"))
+	if n <= 0 {
+		t.Skip("GOCONTAINER_FAULT_RANDOM_KILLS is not set")
+	}
+	r := newRuntime(t)
+	b := newBundle(t, baseSpec("sleep", "100"))
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 15))
+	for _, kc := range []struct {
+		command, setup string
+		maxDelay       time.Duration
+		args           []string
+	}{
+		{"create", "", 40 * time.Millisecond, []string{"create", "--bundle", b.dir}},
+		{"start", "created", 8 * time.Millisecond, []string{"start"}},
+		{"exec", "running", 20 * time.Millisecond, []string{"exec", "-d", "ID", "sleep", "100"}},
+		{"delete", "running", 20 * time.Millisecond, []string{"delete", "-f"}},
+		{"pause", "running", 8 * time.Millisecond, []string{"pause"}},
+		{"update", "running", 8 * time.Millisecond, []string{"update", "--pids-limit", "321"}},
+	} {
+		t.Run(kc.command, func(t *testing.T) {
+			killedEarly := 0
+			for i := range n {
+				id := fmt.Sprintf("rk-%s-%d", kc.command, i)
+				snap := takeSnapshot(t)
+				spec := baseSpec("sleep", "100")
+				cg := uniqueCgroup(t)
+				spec.Linux.CgroupsPath = cg
+				b.write(t, spec)
+				r.deleteOnCleanup(t, id)
+				if kc.setup != "" {
+					r.ok(t, "create", "--bundle", b.dir, id)
+				}
+				if kc.setup == "running" {
+					r.ok(t, "start", id)
+				}
+				var args []string
+				if slices.Contains(kc.args, "ID") {
+					for _, a := range kc.args {
+						if a == "ID" {
+							a = id
+						}
+						args = append(args, a)
+					}
+				} else {
+					args = append(slices.Clone(kc.args), id)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+				cmd := r.command(ctx, args...)
+				require.NoError(t, cmd.Start())
+				time.Sleep(time.Duration(rng.Int64N(int64(kc.maxDelay) + 1)))
+				_ = cmd.Process.Signal(unix.SIGKILL)
+				err := cmd.Wait()
+				cancel()
+				if err != nil {
+					killedEarly++
+				}
+				checkStateAndList(t, r, id)
+				res := r.runReaping(t, "delete", "-f", id)
+				if res.code != 0 {
+					require.True(t, isNotExist(res.stderr), "%s killed (run %d): delete -f failed:\n%s", kc.command, i, res)
+				}
+				r.requireNothingLeft(t, snap, id, cg)
+			}
+			t.Logf("%s: %d kills, %d landed before the command finished", kc.command, n, killedEarly)
+		})
+	}
 }
