@@ -10,17 +10,27 @@ default:
 build:
     hack/build.sh
 
-# Everything CI runs: unit tests, integration tests of the binary,
+# Everything CI runs: unit tests, fuzzing (bounded), integration tests of the binary,
 # runtime-tools, contest, the rootless checks as an unprivileged user,
 # then Podman, containerd and Docker driving the runtime, all against
 # ./gocontainer.
 # Every layer runs even when an earlier one fails, so one run shows every result.
 test:
-    rc=0; hack/test-unit.sh || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; just test-release || rc=1; exit $rc
+    rc=0; hack/test-unit.sh || rc=1; just test-fuzz || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; just test-release || rc=1; exit $rc
 
 # go test -v in every workspace module (modules with no packages are skipped).
 test-unit:
     hack/test-unit.sh
+
+# Every fuzz target of every module for FUZZTIME each (default 5s; ~2.5 min
+# in all); a crasher lands in <package>/testdata/fuzz/ (see docs/reliability.md).
+test-fuzz *filter:
+    hack/test-fuzz.sh {{filter}}
+
+# The fault-injection, concurrency, full-disk and read-only-root tests alone
+# (part of test-integration; see docs/reliability.md).
+test-faults *args:
+    hack/test-integration.sh -run TestFault {{args}}
 
 # Integration tests of ./gocontainer (tests/integration), built first if stale.
 test-integration *args:

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/gocontainer/gocontainer/libcgroups"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/stopat"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
 )
 
@@ -91,7 +94,7 @@ func (c *Container) Status() Status {
 	if !s.InitReady {
 		return StatusCreating
 	}
-	if _, err := os.Lstat(filepath.Join(c.dir, execFifo)); err == nil {
+	if fi, err := os.Lstat(filepath.Join(c.dir, execFifo)); err == nil && !fifoAbandoned(s.InitPid, fi) {
 		return StatusCreated
 	}
 	if cg, err := c.cgroup(); err == nil {
@@ -100,6 +103,30 @@ func (c *Container) Status() Status {
 		}
 	}
 	return StatusRunning
+}
+
+// fifoAbandoned reports whether the init no longer holds the exec fifo
+// (fi): it holds it (O_PATH, then open for writing, close-on-exec) from
+// create until its execve, so a fifo it does not hold was left by a start
+// killed between releasing the init and removing the fifo, and the
+// container runs. When the init's fds cannot be read, the fifo counts.
+func fifoAbandoned(pid int, fi os.FileInfo) bool {
+	want, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return false
+	}
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		var st unix.Stat_t
+		if unix.Stat(dir+"/"+e.Name(), &st) == nil && st.Dev == want.Dev && st.Ino == want.Ino {
+			return false
+		}
+	}
+	return true
 }
 
 // OCIState is the runtime-spec state document.
@@ -141,6 +168,7 @@ func (c *Container) Start(ctx context.Context) error {
 	if st := c.Status(); st != StatusCreated {
 		return fmt.Errorf("cannot start container %q: it is %s: %w", c.state.ID, st, ErrNotCreated)
 	}
+	stopat.Here("start:locked")
 	// Pin the init with a pidfd before opening the fifo: opening it
 	// releases the init, whose process may exit at once.
 	pidfd, err := unix.PidfdOpen(c.state.InitPid, 0)
@@ -159,6 +187,7 @@ func (c *Container) Start(ctx context.Context) error {
 		return &os.PathError{Op: "open", Path: fifoPath, Err: err}
 	}
 	defer unix.Close(fifo)
+	stopat.Here("start:opened")
 	// runtime-spec orders poststart hooks after the container process has
 	// been executed; without such hooks start returns once the init is
 	// released.
@@ -166,9 +195,14 @@ func (c *Container) Start(ctx context.Context) error {
 	if err := awaitInit(fifo, pidfd, poststart); err != nil {
 		return err
 	}
+	stopat.Here("start:released")
 	if err := os.Remove(fifoPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+		// The container is started: a fifo its init no longer holds
+		// does not make it "created" (see fifoAbandoned), and failing
+		// here would tell the caller it did not start.
+		c.logger.Warn("start: cannot remove the exec fifo", slog.Any("error", err))
 	}
+	stopat.Here("start:removed")
 	if poststart {
 		st, err := json.Marshal(c.state.ociState(StatusRunning))
 		if err != nil {
@@ -298,6 +332,7 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 			return fmt.Errorf("cannot delete container %q that is %s: %w (use --force)", c.state.ID, st, ErrRunning)
 		}
 	}
+	stopat.Here("delete:locked")
 	if err := c.destroy(ctx); err != nil {
 		return err
 	}
@@ -309,6 +344,7 @@ func (c *Container) destroy(ctx context.Context) error {
 	if err := c.killAndWait(); err != nil {
 		return err
 	}
+	stopat.Here("delete:killed")
 	if s.CgroupPaths != nil || s.CgroupsPath != "" {
 		cg, err := c.cgroup()
 		if err == nil {
@@ -327,6 +363,7 @@ func (c *Container) destroy(ctx context.Context) error {
 			return fmt.Errorf("remove cgroup: %w", err)
 		}
 	}
+	stopat.Here("delete:cgroup")
 	if err := destroyIntelRdt(s); err != nil {
 		return err
 	}
@@ -418,13 +455,22 @@ func (c *Container) setFrozen(want Status, to libcgroups.FreezerState) error {
 	}
 	defer l.Close()
 	if st := c.Status(); st != want {
-		return fmt.Errorf("container %q is %s, not %s", c.state.ID, st, want)
+		return mark(fmt.Errorf("container %q is %s, not %s", c.state.ID, st, want), ErrWrongState)
 	}
+	op := "pause"
+	if to == libcgroups.Thawed {
+		op = "resume"
+	}
+	stopat.Here(op + ":locked")
 	cg, err := c.cgroup()
 	if err != nil {
 		return err
 	}
-	return cg.Freeze(to)
+	if err := cg.Freeze(to); err != nil {
+		return err
+	}
+	stopat.Here(op + ":done")
+	return nil
 }
 
 // Processes lists the pids of every process in the container's cgroup, in

@@ -24,6 +24,7 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/netdev"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/nsexec"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/stopat"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
 )
 
@@ -78,22 +79,25 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 		return nil, err
 	}
 	if err := validate.Spec(spec, bundle, validate.WithLogger(log), validate.WithSystemdCgroup(ib.systemd)); err != nil {
-		return nil, err
+		return nil, mark(err, ErrInvalidConfig)
 	}
 	// linux.netDevices names host devices: they must exist before
 	// anything is created.
 	if err := netdev.Validate(spec.Linux); err != nil {
-		return nil, err
+		return nil, mark(err, ErrInvalidConfig)
 	}
 	if err := checkSupported(spec, log); err != nil {
-		return nil, err
+		if errors.Is(err, ErrUnsupported) {
+			return nil, err
+		}
+		return nil, mark(err, ErrInvalidConfig)
 	}
 	rootfs := spec.Root.Path
 	if !filepath.IsAbs(rootfs) {
 		rootfs = filepath.Join(bundle, rootfs)
 	}
 	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
-		return nil, fmt.Errorf("root.path: %w", err)
+		return nil, &FieldError{Field: "root.path", Err: err}
 	}
 	if spec.Process != nil && spec.Process.Terminal && b.consoleSocket == "" && b.consoleFile == nil {
 		// runc's words, which callers know.
@@ -120,6 +124,7 @@ func (ib *InitContainerBuilder) Build(ctx context.Context) (*Container, error) {
 		return nil, err
 	}
 	defer lock.Close()
+	stopat.Here("create:locked")
 
 	c := &create{ib: ib, spec: spec, config: raw, bundle: bundle, rootfs: rootfs, dir: dir, log: log, initStage: initStage{name: "container init"}}
 	if err := c.run(ctx); err != nil {
@@ -196,6 +201,7 @@ func (c *create) run(ctx context.Context) error {
 	if err := saveState(c.dir, c.state); err != nil {
 		return err
 	}
+	stopat.Here("create:state")
 
 	fifoPath := filepath.Join(c.dir, execFifo)
 	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
@@ -218,6 +224,7 @@ func (c *create) run(ctx context.Context) error {
 		return err
 	}
 	defer fifo.Close()
+	stopat.Here("create:fifo")
 
 	// Idmapped mounts are made here, in the host's namespaces, before any
 	// process exists; the init moves them into place.
@@ -233,6 +240,7 @@ func (c *create) run(ctx context.Context) error {
 	}
 	defer exe.Close()
 	c.log.Debug("sealed runtime binary for the init", slog.String("method", method))
+	stopat.Here("create:sealed")
 
 	parent, child, err := channel.Pair()
 	if err != nil {
@@ -292,6 +300,7 @@ func (c *create) run(ctx context.Context) error {
 	}
 	child.Close()
 	stage0 := c.cmd.Process.Pid
+	stopat.Here("create:started")
 
 	// process.execCPUAffinity.initial is the affinity "before the
 	// transition to the container's cgroup" (runtime-spec config.md); the
@@ -314,9 +323,11 @@ func (c *create) run(ctx context.Context) error {
 		}
 	}
 
+	stopat.Here("create:cgroup")
 	if err := c.bootstrap(parent, stage0); err != nil {
 		return err
 	}
+	stopat.Here("create:bootstrapped")
 	st, err := readProcStat(c.pid)
 	if err != nil {
 		return fmt.Errorf("container init: %w", err)
@@ -372,9 +383,11 @@ func (c *create) run(ctx context.Context) error {
 		}
 		c.state.Resources = raw
 	}
+	stopat.Here("create:config")
 	if err := c.serveInit(ctx, parent); err != nil {
 		return err
 	}
+	stopat.Here("create:acked")
 	if b.pidFile != "" {
 		if err := writePidFile(b.pidFile, c.pid); err != nil {
 			return err
@@ -393,11 +406,15 @@ func (c *create) run(ctx context.Context) error {
 // (runtime-tools' default profile is such a one). The init does not use
 // rseq.
 func initEnv(sockFD int) []string {
-	return []string{
+	env := []string{
 		nsexec.EnvInitPipe + "=" + strconv.Itoa(sockFD),
 		"GOMAXPROCS=1",
 		"GLIBC_TUNABLES=glibc.pthread.rseq=0",
 	}
+	if stopat.Armed() {
+		env = append(env, stopat.EnvVar())
+	}
+	return env
 }
 
 // bootstrap drives the C stage: it sends the namespace plan, writes the id
@@ -466,10 +483,12 @@ func (c *create) serveInit(ctx context.Context, conn *channel.Conn) error {
 				return err
 			}
 		case channel.TypeReady:
+			stopat.Here("create:ready")
 			c.state.InitReady = true
 			if err := saveState(c.dir, c.state); err != nil {
 				return err
 			}
+			stopat.Here("create:saved")
 			if err := conn.Send(channel.TypeReadyAck, nil); err != nil {
 				return c.died(err)
 			}

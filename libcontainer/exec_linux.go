@@ -25,6 +25,7 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/exeseal"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/selinux"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/stopat"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/validate"
 )
 
@@ -143,7 +144,7 @@ func (tb *TenantContainerBuilder) Build(ctx context.Context) (*Process, error) {
 		return nil, errors.New("cannot use console socket if gocontainer will not allocate tty")
 	}
 	if err := validate.Process(proc); err != nil {
-		return nil, err
+		return nil, mark(err, ErrInvalidConfig)
 	}
 	if err := checkSupported(&specs.Spec{Process: proc}, b.logger); err != nil {
 		return nil, err
@@ -278,6 +279,7 @@ func (e *execStart) run(ctx context.Context) error {
 	}
 	child.Close()
 	stage0 := e.cmd.Process.Pid
+	stopat.Here("exec:started")
 	if a := e.proc.ExecCPUAffinity; a != nil && a.Initial != "" {
 		if err := procattr.SetAffinity(stage0, "process.execCPUAffinity.initial", a.Initial); err != nil {
 			return err
@@ -294,9 +296,11 @@ func (e *execStart) run(ctx context.Context) error {
 	if err := parent.WriteFrame([]byte(plan)); err != nil {
 		return e.died(fmt.Errorf("send bootstrap to exec init: %w", err))
 	}
+	stopat.Here("exec:cgroup")
 	if err := e.bootstrap(parent, stage0); err != nil {
 		return err
 	}
+	stopat.Here("exec:bootstrapped")
 	// The namespaces opened by the C stage were the init's if the init
 	// is still alive now (the pidfd pins it; its pid cannot have been
 	// reused while it lives).
@@ -311,9 +315,11 @@ func (e *execStart) run(ctx context.Context) error {
 	if err := parent.Send(channel.TypeExecConfig, cfg); err != nil {
 		return e.died(fmt.Errorf("send config to exec init: %w", err))
 	}
+	stopat.Here("exec:config")
 	if err := e.serve(ctx, parent); err != nil {
 		return err
 	}
+	stopat.Here("exec:ready")
 	if b.pidFile != "" {
 		if err := writePidFile(b.pidFile, e.pid); err != nil {
 			return err
@@ -370,14 +376,22 @@ func (e *execStart) bootstrap(conn *channel.Conn, stage0 int) error {
 	return e.reported(raw, stage0, "joining namespaces")
 }
 
-// serve answers the exec init until it has executed the process: its
-// close-on-exec end of the socket closes then, while a failure arrives as
-// an error message first.
+// serve answers the exec init until it has executed the process: it
+// reports ready, then its close-on-exec end of the socket closes at the
+// execve, while a failure arrives as an error message first. EOF before
+// ready is an init that died setting up (killed), never a success.
 func (e *execStart) serve(ctx context.Context, conn *channel.Conn) error {
+	ready := false
 	for {
 		m, err := conn.Recv()
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) && ready {
+			// The close-on-exec socket closed at the execve.
 			return nil
+		}
+		if errors.Is(err, io.EOF) {
+			// Gone before it reported ready: killed (OOM, a signal)
+			// while setting up, never executed.
+			return e.died(fmt.Errorf("exec init: %w", err))
 		}
 		if err != nil {
 			return e.died(fmt.Errorf("exec init: %w", err))
@@ -385,6 +399,8 @@ func (e *execStart) serve(ctx context.Context, conn *channel.Conn) error {
 		switch m.Type {
 		case channel.TypeLog:
 			reemitInitLog(e.log, m.Payload)
+		case channel.TypeReady:
+			ready = true
 		case channel.TypeSeccompFd:
 			fd, err := conn.RecvFd()
 			if err != nil {

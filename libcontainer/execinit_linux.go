@@ -87,8 +87,12 @@ func (in *initProcess) runExec(seccomp json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	// The socket to the runtime is close-on-exec: its closing tells the
-	// runtime the process runs.
+	// Ready, then the socket to the runtime closes at the execve
+	// (close-on-exec): the runtime knows the process runs. Without the
+	// ready first, an init killed before the execve would look the same.
+	if err := in.conn.Send(channel.TypeReady, nil); err != nil {
+		return channel.NewInitError("report ready", err)
+	}
 	ie := in.execProcess(proc, path)
 	if ie.Step == "exec" {
 		ie.Msg = fmt.Sprintf("%q: %s", path, ie.Msg)

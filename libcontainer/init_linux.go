@@ -21,6 +21,7 @@ import (
 	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rlimits"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rootfs"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/stopat"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/user"
 	lsys "github.com/gocontainer/gocontainer/libcontainer/syscall"
@@ -130,6 +131,7 @@ type initProcess struct {
 // step runs fn and tags its error with the step name, for the user's one
 // line.
 func step(name string, fn func() error) error {
+	stopat.Here("init:" + name)
 	if err := fn(); err != nil {
 		return channel.NewInitError(name, err)
 	}
@@ -316,6 +318,7 @@ func (in *initProcess) run() error {
 	if err := in.conn.Send(channel.TypeReady, nil); err != nil {
 		return channel.NewInitError("report ready", err)
 	}
+	stopat.Here("init:ready")
 	if _, err := in.conn.Expect(channel.TypeReadyAck); err != nil {
 		// The runtime died before recording the container: nobody could
 		// ever start or delete it, so do not linger.
@@ -324,6 +327,7 @@ func (in *initProcess) run() error {
 	// Nothing the init logs from here on has anywhere to go.
 	in.log = slog.New(slog.DiscardHandler)
 	in.conn.Close()
+	stopat.Here("init:acked")
 
 	if err := in.waitStart(); err != nil {
 		// The runtime is gone; the container's stderr is the only place
@@ -341,6 +345,7 @@ func (in *initProcess) run() error {
 			os.Exit(1)
 		}
 	}
+	stopat.Here("init:released")
 	// The runtime is gone by now: the container's stderr is the only
 	// place left to say why the process did not start.
 	ie := in.execProcess(proc, path)

@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -32,6 +33,9 @@ func checkIntelRdt(l *specs.Linux) error {
 		return nil
 	}
 	root, err := intelrdt.Root()
+	if errors.Is(err, intelrdt.ErrNotMounted) {
+		return mark(fmt.Errorf("linux.intelRdt: %w", err), ErrUnsupported)
+	}
 	if err != nil {
 		return fmt.Errorf("linux.intelRdt: %w", err)
 	}

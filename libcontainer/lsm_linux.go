@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -21,7 +22,7 @@ func checkLSM(s *specs.Spec, log *slog.Logger) error {
 	var label, mountLabel string
 	if p := s.Process; p != nil {
 		if err := apparmor.Check(p.ApparmorProfile); err != nil {
-			return fmt.Errorf("%w: %w", err, ErrUnsupported)
+			return apparmorRefused(err)
 		}
 		label = p.SelinuxLabel
 	}
@@ -64,7 +65,7 @@ func applyProcessLSM(p *specs.Process, log *slog.Logger) error {
 	}
 	// exec checks here, create already did in checkLSM.
 	if err := apparmor.Check(profile); err != nil {
-		return fmt.Errorf("%w: %w", err, ErrUnsupported)
+		return apparmorRefused(err)
 	}
 	h, err := procfs.Open()
 	if err != nil {
@@ -110,4 +111,13 @@ func mountLabel(s *specs.Spec) string {
 		return ""
 	}
 	return s.Linux.MountLabel
+}
+
+// apparmorRefused classes an apparmor.Check error: a host without
+// AppArmor lacks a feature, a malformed profile name is a bad field.
+func apparmorRefused(err error) error {
+	if errors.Is(err, apparmor.ErrNotEnabled) {
+		return fmt.Errorf("%w: %w", err, ErrUnsupported)
+	}
+	return mark(err, ErrInvalidConfig)
 }

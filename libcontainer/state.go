@@ -106,31 +106,54 @@ func (s *State) ociState(status Status) specs.State {
 // directory, fsync, rename. A reader sees the old or the new file, never a
 // torn one, even if the writer is killed.
 func saveState(dir string, s *State) error {
+	commit, err := prepareState(dir, s)
+	if err != nil {
+		return err
+	}
+	return commit(true)
+}
+
+// prepareState writes s to a temporary file beside state.json and syncs
+// it; commit(true) renames it over state.json, commit(false) drops it. A
+// caller that changes the world and then records it (update) prepares
+// first: a full or read-only state directory then fails before anything
+// changed, and only the rename, which needs no space, is left after.
+func prepareState(dir string, s *State) (commit func(keep bool) error, err error) {
 	raw, err := json.Marshal(s)
 	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
+		return nil, fmt.Errorf("encode state: %w", err)
 	}
 	f, err := os.CreateTemp(dir, ".state-")
 	if err != nil {
-		return fmt.Errorf("write state: %w", err)
+		return nil, fmt.Errorf("write state: %w", err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(raw); err != nil {
+	fail := func(err error) (func(bool) error, error) {
 		f.Close()
-		return fmt.Errorf("write state %s: %w", tmp, err)
+		os.Remove(tmp)
+		return nil, err
+	}
+	if _, err := f.Write(raw); err != nil {
+		return fail(fmt.Errorf("write state %s: %w", tmp, err))
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync state %s: %w", tmp, err)
+		return fail(fmt.Errorf("sync state %s: %w", tmp, err))
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("close state %s: %w", tmp, err)
+		os.Remove(tmp)
+		return nil, fmt.Errorf("close state %s: %w", tmp, err)
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, stateFile)); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	return nil
+	return func(keep bool) error {
+		if !keep {
+			os.Remove(tmp)
+			return nil
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, stateFile)); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("write state: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 func loadState(dir string) (*State, error) {

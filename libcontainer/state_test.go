@@ -67,7 +67,15 @@ func TestStatusIsDerivedFromInitAndFifo(t *testing.T) {
 
 	c.state.InitReady = true
 	require.NoError(t, unix.Mkfifo(filepath.Join(dir, execFifo), 0o600))
+	// The init holds the fifo (O_PATH) until its execve.
+	fd, err := unix.Open(filepath.Join(dir, execFifo), unix.O_PATH|unix.O_CLOEXEC, 0)
+	require.NoError(t, err)
 	require.Equal(t, StatusCreated, c.Status())
+
+	// A fifo the init no longer holds was left by a start killed after
+	// it released the init: the container runs.
+	require.NoError(t, unix.Close(fd))
+	require.Equal(t, StatusRunning, c.Status(), "abandoned fifo")
 
 	require.NoError(t, os.Remove(filepath.Join(dir, execFifo)))
 	require.Equal(t, StatusRunning, c.Status())

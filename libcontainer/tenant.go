@@ -15,7 +15,7 @@ import (
 )
 
 // ErrPaused: exec into a paused container without WithIgnorePaused.
-var ErrPaused = errors.New("container is paused")
+var ErrPaused error = &classed{"container is paused", ErrWrongState}
 
 // AsTenant turns the builder into one for a new process in the existing,
 // running (or created) container (the exec command). The process is the

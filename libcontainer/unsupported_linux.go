@@ -10,7 +10,8 @@ import (
 // ErrUnsupported marks a config feature this runtime cannot honour (yet,
 // or on this host). Such a config is refused: silently running a container
 // without, say, its AppArmor profile would be worse than not running it.
-var ErrUnsupported = errors.New("not supported")
+// It also matches the standard errors.ErrUnsupported.
+var ErrUnsupported error = &classed{"not supported", errors.ErrUnsupported}
 
 // checkSupported refuses, before anything is created, the config features
 // this host cannot honour, naming the field: an AppArmor profile without

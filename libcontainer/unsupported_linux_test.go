@@ -1,7 +1,9 @@
 package libcontainer
 
 import (
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -43,6 +45,8 @@ func TestUnsupportedFeaturesAreRefusedNamingTheField(t *testing.T) {
 			tc.edit(s)
 			err := checkSupported(s, slog.New(slog.DiscardHandler))
 			require.EqualError(t, err, tc.want)
+			// The host lacks AppArmor and resctrl; idmap misuse is a bad config.
+			require.Equal(t, !strings.HasPrefix(tc.name, "idmap"), errors.Is(err, ErrUnsupported), "errors.Is(err, ErrUnsupported)")
 		})
 	}
 	require.NoError(t, checkSupported(&specs.Spec{Process: &specs.Process{}, Linux: &specs.Linux{}}, slog.New(slog.DiscardHandler)))

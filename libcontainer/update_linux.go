@@ -13,6 +13,8 @@ import (
 	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gocontainer/gocontainer/libcontainer/internal/stopat"
 )
 
 // Update changes the cgroup limits of a created, running or paused
@@ -59,21 +61,33 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 		c.logger.Debug("update: nothing to change")
 		return nil
 	}
+	stopat.Here("update:locked")
 	cg, err := c.cgroup()
 	if err != nil {
 		return fmt.Errorf("update container %q: %w", c.state.ID, err)
 	}
-	if err := cg.Set(m.request); err != nil {
-		return fmt.Errorf("update container %q: %w", c.state.ID, err)
-	}
+	// The new state is written (not yet in place) before any limit
+	// changes: a full or read-only state directory refuses the update
+	// with nothing changed.
 	raw, err := json.Marshal(m.effective)
 	if err != nil {
+		return fmt.Errorf("update container %q: %w", c.state.ID, err)
+	}
+	next := *c.state
+	next.Resources = raw
+	commit, err := prepareState(c.dir, &next)
+	if err != nil {
+		return fmt.Errorf("update container %q: nothing changed: %w", c.state.ID, err)
+	}
+	if err := cg.Set(m.request); err != nil {
+		_ = commit(false)
+		return fmt.Errorf("update container %q: %w", c.state.ID, err)
+	}
+	stopat.Here("update:set")
+	if err := commit(true); err != nil {
 		return fmt.Errorf("update container %q: limits set but not recorded: %w", c.state.ID, err)
 	}
-	c.state.Resources = raw
-	if err := saveState(c.dir, c.state); err != nil {
-		return fmt.Errorf("update container %q: limits set but not recorded: %w", c.state.ID, err)
-	}
+	c.state = &next
 	return nil
 }
 

@@ -8,9 +8,9 @@
 // cgroup CPU limit (mountinfo, /proc/self/cgroup, cpu.cfs_*) at each start,
 // then keeping those files open, buys nothing; the container init would
 // even carry the open cgroup files until its exec.
+//
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0
-
 package main
 
 import (

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -90,10 +91,31 @@ func openMemfd() (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("copy runtime binary to memfd: %w", err)
 	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
+	if err := addSeals(f.Fd()); err != nil {
 		f.Close()
-		return nil, os.NewSyscallError("fcntl F_ADD_SEALS", err)
+		return nil, err
 	}
 	return f, nil
+}
+
+// addSeals seals the memfd against any change. F_SEAL_WRITE fails with
+// EBUSY while a page of the file still holds an extra reference (the
+// kernel waits for such pins only briefly); the references the copy left
+// (per-CPU page batches) go away on their own, so EBUSY is retried for a
+// bounded time. Seen once in 1200 creates on a loaded machine
+// (TestFaultKillAtRandomDelays, docs/reliability.md).
+func addSeals(fd uintptr) error {
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	delay := time.Millisecond
+	for i := 0; ; i++ {
+		_, err := unix.FcntlInt(fd, unix.F_ADD_SEALS, seals)
+		if err == nil {
+			return nil
+		}
+		if err != unix.EBUSY || i == 6 { // about 130 ms in all
+			return os.NewSyscallError("fcntl F_ADD_SEALS", err)
+		}
+		time.Sleep(delay)
+		delay *= 2
+	}
 }

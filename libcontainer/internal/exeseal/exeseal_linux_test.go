@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -45,5 +46,45 @@ func TestSealedBinaryRefusesWrites(t *testing.T) {
 			require.NoError(t, unix.Stat("/proc/self/exe", &b))
 			require.Equal(t, b.Size, a.Size)
 		})
+	}
+}
+
+// F_SEAL_WRITE is refused (EBUSY) while the memfd has a writable shared
+// mapping, as it is while pages are briefly pinned after the copy:
+// addSeals retries, succeeds once the pin is gone, and gives up within a
+// bounded time when it never goes.
+func TestAddSealsRetriesWhileBusy(t *testing.T) {
+	busyMemfd := func() (int, []byte) {
+		fd, err := unix.MemfdCreate("seal-test", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Ftruncate(fd, 4096); err != nil {
+			t.Fatal(err)
+		}
+		m, err := unix.Mmap(fd, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fd, m
+	}
+
+	fd, m := busyMemfd()
+	defer unix.Close(fd)
+	time.AfterFunc(20*time.Millisecond, func() { _ = unix.Munmap(m) })
+	if err := addSeals(uintptr(fd)); err != nil {
+		t.Fatalf("seal after the mapping went: %v", err)
+	}
+
+	fd2, m2 := busyMemfd()
+	defer unix.Close(fd2)
+	defer unix.Munmap(m2)
+	start := time.Now()
+	err := addSeals(uintptr(fd2))
+	if !errors.Is(err, unix.EBUSY) {
+		t.Fatalf("seal of a memfd mapped writable throughout: %v, want EBUSY", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("gave up only after %s", d)
 	}
 }

@@ -39,20 +39,20 @@ func parseConfig(r io.Reader, name string) (*specs.Spec, error) {
 func readConfig(r io.Reader, name string) (*specs.Spec, []byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: read: %w", name, err)
+		return nil, nil, invalidConfigf("%s: read: %w", name, err)
 	}
 	if len(data) > maxConfigSize {
-		return nil, nil, fmt.Errorf("%s: larger than %d bytes", name, maxConfigSize)
+		return nil, nil, invalidConfigf("%s: larger than %d bytes", name, maxConfigSize)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, nil, fmt.Errorf("%s: empty file", ConfigFile)
+		return nil, nil, invalidConfigf("%s: empty file", ConfigFile)
 	}
 	var s *specs.Spec
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
+		return nil, nil, invalidConfigf("%s: %s", name, describeJSONError(data, err))
 	}
 	if s == nil {
-		return nil, nil, fmt.Errorf("%s: the config is null", ConfigFile)
+		return nil, nil, invalidConfigf("%s: the config is null", ConfigFile)
 	}
 	return s, data, nil
 }

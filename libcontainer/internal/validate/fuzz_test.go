@@ -2,6 +2,7 @@ package validate
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -35,11 +36,24 @@ func FuzzSpec(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseConfig(strings.NewReader(string(data)))
 		if err != nil {
+			// Decoding errors: one line, and of the invalid-config class.
+			if strings.Contains(err.Error(), "\n") || !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("decoding error %q: multi-line or not ErrInvalidConfig", err)
+			}
 			return
 		}
 		for _, opts := range [][]Option{nil, {WithSystemdCgroup(true), WithoutProcess()}} {
-			if err := Spec(s, b, opts...); err != nil && strings.Contains(err.Error(), "\n") {
+			err := Spec(s, b, opts...)
+			if err == nil {
+				continue
+			}
+			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("multi-line error %q", err)
+			}
+			// Every refusal names its field.
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field == "" || !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("error %q is not a *FieldError naming a field", err)
 			}
 		}
 	})

@@ -17,6 +17,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
+// ErrInvalidConfig is matched (errors.Is) by every [FieldError] and by
+// every error of reading or decoding config.json.
+var ErrInvalidConfig = errors.New("invalid config")
+
 // FieldError is a problem with one field of the config.
 type FieldError struct {
 	// Field is the JSON path, e.g. "linux.namespaces[2].type".
@@ -29,6 +33,18 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
 
 // Unwrap returns the underlying problem.
 func (e *FieldError) Unwrap() error { return e.Err }
+
+// Is makes every FieldError match [ErrInvalidConfig].
+func (e *FieldError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// configError is an error of reading or decoding config.json: its text
+// as is, matching [ErrInvalidConfig].
+type configError struct{ err error }
+
+func (e *configError) Error() string          { return e.err.Error() }
+func (e *configError) Unwrap() []error        { return []error{e.err, ErrInvalidConfig} }
+func invalidConfig(err error) error           { return &configError{err} }
+func invalidConfigf(f string, a ...any) error { return invalidConfig(fmt.Errorf(f, a...)) }
 
 func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
@@ -109,7 +125,7 @@ func Spec(s *specs.Spec, bundle string, opts ...Option) error {
 		opt(&o)
 	}
 	if s == nil {
-		return errors.New("config: empty")
+		return invalidConfigf("config: empty")
 	}
 	v := &validator{s: s, bundle: bundle, o: o, ns: map[specs.LinuxNamespaceType]nsInfo{}}
 	for _, check := range []func() error{
@@ -189,7 +205,7 @@ func (v *validator) root() error {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return fieldErr("root.path", "%s: %v", p, err)
+		return fieldErr("root.path", "%s: %w", p, err)
 	}
 	if !fi.IsDir() {
 		return fieldErr("root.path", "%s: is not a directory", p)
