@@ -188,6 +188,9 @@ func (c *create) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cgroup: %w", err)
 	}
+	if err := refuseFrozen(cg, c.state.CgroupsPath); err != nil {
+		return err
+	}
 	c.cgroup = cg
 	c.state.CgroupPaths = cg.Paths()
 	// state.json exists before any process or cgroup does, so that
