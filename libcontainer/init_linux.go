@@ -16,6 +16,7 @@ import (
 
 	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/execguard"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/nsexec"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
@@ -144,6 +145,11 @@ func step(name string, fn func() error) error {
 // may not apply to write (libseccomp refuses such a profile). The init's
 // copy is closed: the container must never hold its own listener.
 func (in *initProcess) loadSeccomp() error {
+	// SCMP_ACT_KILL kills this thread only; the guard then ends the init
+	// with 128+SIGSYS instead of leaving it half dead (execguard).
+	if err := execguard.Start(128 + int(unix.SIGSYS)); err != nil {
+		in.log.Debug("no exec guard", slog.Any("error", err))
+	}
 	if err := step("seccomp", in.seccomp.Load); err != nil {
 		return err
 	}
