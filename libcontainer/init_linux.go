@@ -272,6 +272,11 @@ func (in *initProcess) run() error {
 		}
 	}
 
+	if newNetworkNamespace(spec.Linux) {
+		if err := step("loopback", loopbackUp); err != nil {
+			return err
+		}
+	}
 	// Hostname and sysctls come before Finalize, which may make /proc/sys
 	// read-only (readonlyPaths).
 	if hasNamespace(spec.Linux, specs.UTSNamespace) {
