@@ -229,6 +229,7 @@ func (c *create) run(ctx context.Context) error {
 		return err
 	}
 	defer idm.Close()
+	idm.cloneBindSources(spec, c.bundle, c.log)
 
 	exe, method, err := exeseal.Open(c.dir)
 	if err != nil {
@@ -363,7 +364,7 @@ func (c *create) run(ctx context.Context) error {
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
 		return c.died(fmt.Errorf("send config to container init: %w", err))
 	}
-	if err := idm.send(parent); err != nil {
+	if err := idm.send(parent, hasNamespace(spec.Linux, specs.UserNamespace)); err != nil {
 		return c.died(err)
 	}
 	if res != nil {
