@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"runtime"
@@ -254,6 +255,12 @@ func (in *initProcess) run() error {
 	}
 
 	if err := step("switch root", func() error { return rootfs.Pivot(in.sys, ropts) }); err != nil {
+		return err
+	}
+	// A process.cwd missing from the rootfs is made (runc 1.1.5+, crun),
+	// after the switch: the path resolves inside the container's root,
+	// and before Finalize may make the root read-only.
+	if err := step("create cwd", func() error { return makeCwd(proc.Cwd) }); err != nil {
 		return err
 	}
 	if mountNS {
@@ -523,6 +530,17 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 		}
 	}
 	return nil
+}
+
+// makeCwd creates cwd (mode 0755, owned by root) when it does not exist.
+func makeCwd(cwd string) error {
+	if cwd == "" {
+		return nil
+	}
+	if _, err := os.Lstat(cwd); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return os.MkdirAll(cwd, 0o755)
 }
 
 // verifyCwd checks that the cwd just entered is inside the container
