@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rlimits"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -252,13 +251,9 @@ func (v *validator) process() error {
 	if err := v.user(p.User); err != nil {
 		return err
 	}
-	if err := capabilities.Check(p.Capabilities); err != nil {
-		var ne *capabilities.NameError
-		if errors.As(err, &ne) {
-			return fieldErr("process.capabilities."+ne.Set, "unknown capability %q", ne.Name)
-		}
-		return fieldErr("process.capabilities", "%v", err)
-	}
+	// Unknown capability names are not checked here: the init drops them
+	// with a warning (runc 1.1.5+), so a spec written for a newer kernel
+	// still runs.
 	if err := processRlimits(p.Rlimits); err != nil {
 		return err
 	}
