@@ -575,6 +575,9 @@ func (v *validator) notHostNet(field string) error {
 
 var deviceTypes = []string{"c", "b", "u", "p"}
 
+// deviceFileType is the S_IFMT bits of each linux.devices type.
+var deviceFileType = map[string]uint32{"c": 0o020000, "u": 0o020000, "b": 0o060000, "p": 0o010000}
+
 func (v *validator) devices() error {
 	for i, d := range v.linux().Devices {
 		f := fmt.Sprintf("linux.devices[%d]", i)
@@ -596,8 +599,17 @@ func (v *validator) devices() error {
 			// ignored rather than refused.
 			v.o.log.Warn("major/minor ignored for a fifo (type p)", slog.String("field", f))
 		}
-		if d.FileMode != nil && *d.FileMode&^os.ModePerm != 0 {
-			return fieldErr(f+".fileMode", "%#o has bits beyond the permission bits", uint32(*d.FileMode))
+		if d.FileMode != nil {
+			// A raw unix mode. Podman sends the file-type bits too
+			// (020666 for a char device); runc takes the permission bits,
+			// so a type that matches the device's is accepted.
+			m := uint32(*d.FileMode)
+			if m&^(0o170000|0o7777) != 0 {
+				return fieldErr(f+".fileMode", "%#o is not a file mode", m)
+			}
+			if t := m & 0o170000; t != 0 && t != deviceFileType[d.Type] {
+				return fieldErr(f+".fileMode", "%#o has the file type %#o, not that of a type %s device (%#o)", m, t, d.Type, deviceFileType[d.Type])
+			}
 		}
 	}
 	return nil

@@ -243,7 +243,9 @@ func TestSpecRules(t *testing.T) {
 		{"device path", func(s *specs.Spec) { s.Linux.Devices[0].Path = "dev/fuse" }, nil, `linux.devices[0].path: "dev/fuse" is not an absolute path`},
 		{"device path dev", func(s *specs.Spec) { s.Linux.Devices[0].Path = "/dev/" }, nil, `linux.devices[0].path: "/dev/" cannot be a device node`},
 		{"device negative", func(s *specs.Spec) { s.Linux.Devices[0].Major = -1 }, nil, "linux.devices[0]: major -1 / minor 229 must not be negative"},
-		{"device mode", func(s *specs.Spec) { s.Linux.Devices[0].FileMode = mode(os.ModeDir | 0o755) }, nil, "linux.devices[0].fileMode: 020000000755 has bits beyond the permission bits"},
+		{"device mode", func(s *specs.Spec) { s.Linux.Devices[0].FileMode = mode(os.ModeDir | 0o755) }, nil, "linux.devices[0].fileMode: 020000000755 is not a file mode"},
+		{"device mode with its file type (podman)", func(s *specs.Spec) { s.Linux.Devices[0].FileMode = mode(0o020666) }, nil, ""},
+		{"device mode with another file type", func(s *specs.Spec) { s.Linux.Devices[0].FileMode = mode(0o060666) }, nil, "linux.devices[0].fileMode: 060666 has the file type 060000, not that of a type c device (020000)"},
 		{"cgroup device type", func(s *specs.Spec) { s.Linux.Resources.Devices[1].Type = "p" }, nil, `linux.resources.devices[1].type: "p" is not one of a, c, b`},
 		{"cgroup device access", func(s *specs.Spec) { s.Linux.Resources.Devices[1].Access = "rwx" }, nil, `linux.resources.devices[1].access: "rwx" may only contain r, w and m`},
 		// cgroupsPath
