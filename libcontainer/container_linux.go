@@ -334,7 +334,7 @@ func (c *Container) destroy(ctx context.Context) error {
 		raw, err := json.Marshal(s.ociState(StatusStopped))
 		if err == nil {
 			// Per runtime-spec a poststop failure is only a warning.
-			_ = hooks.RunAll(ctx, s.Poststop, raw, "poststop", c.logger)
+			_ = hooks.RunAll(ctx, withRuntimeEnv(s.Poststop), raw, "poststop", c.logger)
 		}
 	}
 	if err := os.RemoveAll(c.dir); err != nil {

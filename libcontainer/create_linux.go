@@ -538,10 +538,28 @@ func (c *create) runtimeHooks(ctx context.Context) error {
 		return err
 	}
 	//lint:ignore SA1019 prestart is deprecated in runtime-spec, yet configs use it and it must run.
-	if err := hooks.Run(ctx, h.Prestart, st, "prestart"); err != nil {
+	if err := hooks.Run(ctx, withRuntimeEnv(h.Prestart), st, "prestart"); err != nil {
 		return err
 	}
-	return hooks.Run(ctx, h.CreateRuntime, st, "createRuntime")
+	return hooks.Run(ctx, withRuntimeEnv(h.CreateRuntime), st, "createRuntime")
+}
+
+// withRuntimeEnv gives the hooks the runtime runs itself (prestart,
+// createRuntime, poststart, poststop) that have no env the runtime's own
+// environment, as runc does (it leaves exec.Cmd.Env nil).
+func withRuntimeEnv(hs []specs.Hook) []specs.Hook {
+	var env []string
+	out := make([]specs.Hook, len(hs))
+	for i, h := range hs {
+		if h.Env == nil {
+			if env == nil {
+				env = os.Environ()
+			}
+			h.Env = env
+		}
+		out[i] = h
+	}
+	return out
 }
 
 // cleanup removes everything a failed create made.

@@ -249,7 +249,12 @@ func (in *initProcess) run() error {
 		if err != nil {
 			return err
 		}
-		if err := hooks.Run(ctx, hk.CreateContainer, st, "createContainer"); err != nil {
+		// runc runs them from the container's rootfs (its cwd then),
+		// in the container's mount namespace, before the switch.
+		if err := step("chdir to the rootfs for createContainer hooks", func() error { return unix.Chdir(in.cfg.Rootfs) }); err != nil {
+			return err
+		}
+		if err := hooks.Run(ctx, startContainerHooks(hk.CreateContainer, proc), st, "createContainer"); err != nil {
 			return channel.NewInitError("createContainer hooks", err)
 		}
 	}
