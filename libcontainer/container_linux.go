@@ -174,9 +174,14 @@ func (c *Container) Start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// Per runtime-spec a failing poststart hook is only a warning; the
-		// remaining hooks still run.
-		_ = hooks.RunAll(ctx, c.state.Poststart, st, "poststart", c.logger)
+		// runtime-spec 1.3.0 (#1262) and runc 1.2+: a failing poststart
+		// hook fails start, and the container process is killed.
+		if err := hooks.Run(ctx, withRuntimeEnv(c.state.Poststart), st, "poststart"); err != nil {
+			if kerr := unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0); kerr != nil && kerr != unix.ESRCH {
+				c.logger.Warn("kill the container after a failed poststart hook", slog.Any("error", kerr))
+			}
+			return err
+		}
 	}
 	return nil
 }
