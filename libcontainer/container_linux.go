@@ -237,7 +237,15 @@ func (c *Container) Kill(sig unix.Signal, all bool) error {
 	}
 	defer l.Close()
 	if st := c.Status(); st == StatusStopped {
-		return fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+		if !all {
+			return fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+		}
+		// runc: --all on a stopped container is no error; processes the
+		// init left in its cgroup (no pid namespace) still get the signal.
+		if cg, err := c.cgroup(); err == nil && cg.Exists() {
+			return cg.Kill(sig)
+		}
+		return nil
 	}
 	if all {
 		return c.signalAll(sig)
