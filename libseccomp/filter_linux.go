@@ -142,6 +142,13 @@ func NewFilter(s *specs.LinuxSeccomp, log *slog.Logger) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !notify && s.ListenerPath != "" {
+		// runc's behaviour (runtime-spec: the state is sent "when the
+		// SCMP_ACT_NOTIFY action is used"): no listener, no connection.
+		// Said out loud, so an agent waiting at the path is explained.
+		log.Warn("linux.seccomp.listenerPath is set but no rule uses SCMP_ACT_NOTIFY: nothing is sent to the agent",
+			slog.String("listenerPath", s.ListenerPath))
+	}
 	defAct, err := toAction(s.DefaultAction, s.DefaultErrnoRet, "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet", log)
 	if err != nil {
 		return nil, err
