@@ -329,6 +329,9 @@ func (in *initProcess) run() error {
 		// which is 1 in the container (as runc sets it).
 		proc.Env = append(proc.Env, "LISTEN_FDS="+strconv.Itoa(in.cfg.ListenFDs), "LISTEN_PID=1")
 	}
+	if err := step("chown stdio", func() error { return chownStdio(proc.User.UID) }); err != nil {
+		return err
+	}
 	path, err := in.prepareProcess(proc)
 	if err != nil {
 		return err
