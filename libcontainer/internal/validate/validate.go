@@ -536,12 +536,19 @@ func (v *validator) sysctls() error {
 			if err := v.notHostNet(f); err != nil {
 				return err
 			}
-		case dot == "kernel.domainname":
+		case dot == "kernel.domainname" || dot == "kernel.hostname":
 			if !v.has(specs.UTSNamespace) {
 				return fieldErr(f, "needs a uts namespace in linux.namespaces")
 			}
-		case dot == "kernel.hostname":
-			return fieldErr(f, "not allowed: use the hostname field")
+			// As runc: the sysctl may repeat the spec's field, never
+			// contradict it.
+			field, set := "domainname", v.s.Domainname
+			if dot == "kernel.hostname" {
+				field, set = "hostname", v.s.Hostname
+			}
+			if val := v.linux().Sysctl[key]; set != "" && val != set {
+				return fieldErr(f, "%q conflicts with the %s field %q", val, field, set)
+			}
 		default:
 			return fieldErr(f, "not namespaced: a container may not set it")
 		}
