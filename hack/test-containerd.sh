@@ -86,6 +86,9 @@ check run_detached '^$' "${C[@]}" run -d "${R[@]}" "$image" ctd-detached sleep 3
 check exec 'exec-ok.*1 root +sleep 300' "${C[@]}" task exec --exec-id e1 ctd-detached sh -c 'echo exec-ok; ps'
 WANT_RC=5 check exec_exit_code '^$' "${C[@]}" task exec --exec-id e2 ctd-detached sh -c 'exit 5'
 check exec_tty '/dev/pts/[0-9]+' script -qec "${C[*]} task exec -t --exec-id e3 ctd-detached sh -c 'tty; sleep 0.2'" /dev/null
+# The shim reads the container's cgroup stats itself (issue 13): the
+# cgroups must be where and what it expects.
+check metrics 'memory\.usage_in_bytes|memory\.usage|pids\.current' "${C[@]}" task metrics ctd-detached
 check pause '^$' "${C[@]}" task pause ctd-detached
 check paused_status 'ctd-detached +[0-9]+ +PAUSED' "${C[@]}" task ls
 check resume '^$' "${C[@]}" task resume ctd-detached

@@ -73,6 +73,9 @@ check exec 'exec-ok.*1 root +sleep 300' "${D[@]}" exec dk-detached sh -c 'echo e
 check exec_env_user_cwd '^b 1000 /tmp$' "${D[@]}" exec -e A=b -u 1000 -w /tmp dk-detached sh -c 'echo $A $(id -u) $(pwd)'
 WANT_RC=6 check exec_exit_code '^$' "${D[@]}" exec dk-detached sh -c 'exit 6'
 check exec_tty '/dev/pts/[0-9]+' script -qec "${D[*]} exec -it dk-detached tty" /dev/null
+# dockerd gets the stats from containerd's shim, which reads the
+# container's cgroups itself (issue 13): a usage, never 0B / 0B.
+check stats '^dk-detached [1-9][0-9.]*[KMG]i?B / ' "${D[@]}" stats --no-stream --format '{{.Name}} {{.MemUsage}}' dk-detached
 check pause '^dk-detached$' "${D[@]}" pause dk-detached
 check paused_status 'dk-detached Up .*\(Paused\)' "${D[@]}" ps --format '{{.Names}} {{.Status}}'
 check unpause '^dk-detached$' "${D[@]}" unpause dk-detached

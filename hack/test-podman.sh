@@ -53,6 +53,9 @@ check exec_sees_the_init '1 root +sleep 300' "${P[@]}" exec pm-smoke ps
 check exec_env_cwd_user '^bar /tmp 1000$' "${P[@]}" exec -e FOO=bar -w /tmp -u 1000 pm-smoke sh -c 'echo $FOO $(pwd) $(id -u)'
 WANT_RC=7 check exec_exit_code '^$' "${P[@]}" exec pm-smoke sh -c 'exit 7'
 check exec_tty '/dev/pts/[0-9]+' script -qec "${P[*]} exec -it pm-smoke sh -c 'tty'" /dev/null
+# Podman sends linux.devices fileMode with the file-type bits (020666,
+# issue 13); runc takes the permission bits.
+check device_fuse '^a e5 [0-7]+$' "${P[@]}" run --rm "${U[@]}" --device /dev/fuse "$image" stat -c '%t %T %a' /dev/fuse
 check pause 'pm-smoke' "${P[@]}" pause pm-smoke
 check paused_status 'pm-smoke Paused' "${P[@]}" ps -a --format '{{.Names}} {{.Status}}'
 check unpause 'pm-smoke' "${P[@]}" unpause pm-smoke

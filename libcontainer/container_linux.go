@@ -208,9 +208,14 @@ func (c *Container) Start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// Per runtime-spec a failing poststart hook is only a warning; the
-		// remaining hooks still run.
-		_ = hooks.RunAll(ctx, c.state.Poststart, st, "poststart", c.logger)
+		// runtime-spec 1.3.0 (#1262) and runc 1.2+: a failing poststart
+		// hook fails start, and the container process is killed.
+		if err := hooks.Run(ctx, withRuntimeEnv(c.state.Poststart), st, "poststart"); err != nil {
+			if kerr := unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0); kerr != nil && kerr != unix.ESRCH {
+				c.logger.Warn("kill the container after a failed poststart hook", slog.Any("error", kerr))
+			}
+			return err
+		}
 	}
 	return nil
 }
@@ -266,7 +271,15 @@ func (c *Container) Kill(sig unix.Signal, all bool) error {
 	}
 	defer l.Close()
 	if st := c.Status(); st == StatusStopped {
-		return fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+		if !all {
+			return fmt.Errorf("container %q: %w", c.state.ID, ErrNotRunning)
+		}
+		// runc: --all on a stopped container is no error; processes the
+		// init left in its cgroup (no pid namespace) still get the signal.
+		if cg, err := c.cgroup(); err == nil && cg.Exists() {
+			return cg.Kill(sig)
+		}
+		return nil
 	}
 	if all {
 		return c.signalAll(sig)
@@ -371,7 +384,7 @@ func (c *Container) destroy(ctx context.Context) error {
 		raw, err := json.Marshal(s.ociState(StatusStopped))
 		if err == nil {
 			// Per runtime-spec a poststop failure is only a warning.
-			_ = hooks.RunAll(ctx, s.Poststop, raw, "poststop", c.logger)
+			_ = hooks.RunAll(ctx, withRuntimeEnv(s.Poststop), raw, "poststop", c.logger)
 		}
 	}
 	// A restore killed while CRIU ran leaves its root bind mount behind.

@@ -193,6 +193,9 @@ func (c *create) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cgroup: %w", err)
 	}
+	if err := refuseFrozen(cg, c.state.CgroupsPath); err != nil {
+		return err
+	}
 	c.cgroup = cg
 	c.state.CgroupPaths = cg.Paths()
 	// state.json exists before any process or cgroup does, so that
@@ -233,6 +236,7 @@ func (c *create) run(ctx context.Context) error {
 		return err
 	}
 	defer idm.Close()
+	idm.cloneBindSources(spec, c.bundle, c.log)
 
 	exe, method, err := exeseal.Open(c.dir)
 	if err != nil {
@@ -371,7 +375,7 @@ func (c *create) run(ctx context.Context) error {
 	if err := parent.Send(channel.TypeConfig, cfg); err != nil {
 		return c.died(fmt.Errorf("send config to container init: %w", err))
 	}
-	if err := idm.send(parent); err != nil {
+	if err := idm.send(parent, hasNamespace(spec.Linux, specs.UserNamespace)); err != nil {
 		return c.died(err)
 	}
 	if res != nil {
@@ -553,10 +557,28 @@ func (c *create) runtimeHooks(ctx context.Context) error {
 		return err
 	}
 	//lint:ignore SA1019 prestart is deprecated in runtime-spec, yet configs use it and it must run.
-	if err := hooks.Run(ctx, h.Prestart, st, "prestart"); err != nil {
+	if err := hooks.Run(ctx, withRuntimeEnv(h.Prestart), st, "prestart"); err != nil {
 		return err
 	}
-	return hooks.Run(ctx, h.CreateRuntime, st, "createRuntime")
+	return hooks.Run(ctx, withRuntimeEnv(h.CreateRuntime), st, "createRuntime")
+}
+
+// withRuntimeEnv gives the hooks the runtime runs itself (prestart,
+// createRuntime, poststart, poststop) that have no env the runtime's own
+// environment, as runc does (it leaves exec.Cmd.Env nil).
+func withRuntimeEnv(hs []specs.Hook) []specs.Hook {
+	var env []string
+	out := make([]specs.Hook, len(hs))
+	for i, h := range hs {
+		if h.Env == nil {
+			if env == nil {
+				env = os.Environ()
+			}
+			h.Env = env
+		}
+		out[i] = h
+	}
+	return out
 }
 
 // cleanup removes everything a failed create made.

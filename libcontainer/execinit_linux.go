@@ -83,6 +83,9 @@ func (in *initProcess) runExec(seccomp json.RawMessage) error {
 		}
 		defer in.seccomp.Release()
 	}
+	if err := step("chown stdio", func() error { return chownStdio(proc.User.UID) }); err != nil {
+		return err
+	}
 	path, err := in.prepareProcess(proc)
 	if err != nil {
 		return err

@@ -1,22 +1,31 @@
 package libcontainer
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/idmap"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rootfs"
+	"golang.org/x/sys/unix"
 )
 
 // typeIDMappedMount: runtime -> init, right after the config, one per
 // idmapped mount in the order of rootfs.IDMappedIndexes; the detached
 // mount fd follows (SendFd/RecvFd).
 const typeIDMappedMount channel.Type = "idmapped_mount"
+
+// typeDetachedList: runtime -> init, before the detached mounts of a
+// container with a user namespace: the indexes in spec.Mounts that a
+// detached mount follows for (the idmapped ones and the bind mounts whose
+// source the runtime opened; see cloneBindSources).
+const typeDetachedList channel.Type = "detached_mounts"
 
 // checkIDMapMounts applies runtime-spec's rules for idmapped mounts
 // (config.md, "idmap"/"ridmap"), before anything is created: bind mounts
@@ -96,6 +105,44 @@ func prepareIDMapMounts(s *specs.Spec, bundle string, log *slog.Logger) (*idmapM
 	return im, nil
 }
 
+// cloneBindSources opens the source of every plain bind mount of a
+// container with a user namespace as a detached mount (open_tree
+// OPEN_TREE_CLONE), here in the host's namespaces, as runc 1.2+ does: the
+// init, once in the user namespace, may not be able to reach the source
+// at all (a directory only the host's root may search), and fails with
+// "permission denied". A source that cannot be cloned (rootless, where
+// the runtime may not clone its mounts; a missing path) is left to the
+// init, which binds it by path and reports what is wrong.
+func (im *idmapMounts) cloneBindSources(s *specs.Spec, bundle string, log *slog.Logger) {
+	if !hasNamespace(s.Linux, specs.UserNamespace) {
+		return
+	}
+	for i := range s.Mounts {
+		m := &s.Mounts[i]
+		if _, ok := im.fds[i]; ok || !isBindMount(m) || m.Source == "" {
+			continue
+		}
+		src := m.Source
+		if !filepath.IsAbs(src) {
+			src = filepath.Join(bundle, src)
+		}
+		_, tree, _ := rootfs.IDMapped(m)
+		flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
+		if tree {
+			flags |= unix.AT_RECURSIVE
+		}
+		fd, err := unix.OpenTree(unix.AT_FDCWD, src, uint(flags))
+		if err != nil {
+			log.Debug("bind source left to the init", slog.Int("mount", i), slog.String("source", src), slog.Any("error", err))
+			continue
+		}
+		log.Debug("bind source opened in the host's namespaces", slog.Int("mount", i), slog.String("source", src), slog.Bool("tree", tree))
+		im.fds[i] = os.NewFile(uintptr(fd), src)
+		im.order = append(im.order, i)
+	}
+	slices.Sort(im.order)
+}
+
 // mountUserNS returns the user namespace whose mappings m uses: its own
 // uidMappings/gidMappings, or else the container's (the namespace it joins,
 // or a new one with linux.uidMappings/gidMappings).
@@ -129,8 +176,14 @@ func mountUserNS(s *specs.Spec, m *specs.Mount, cache map[string]*os.File) (*os.
 	return f, nil
 }
 
-// send hands the detached mounts to the init, in order.
-func (im *idmapMounts) send(conn *channel.Conn) error {
+// send hands the detached mounts to the init, in order; with a user
+// namespace (userns) their indexes go first.
+func (im *idmapMounts) send(conn *channel.Conn, userns bool) error {
+	if userns {
+		if err := conn.Send(typeDetachedList, im.order); err != nil {
+			return fmt.Errorf("send detached mount list to container init: %w", err)
+		}
+	}
 	for _, i := range im.order {
 		if err := conn.SendFd(typeIDMappedMount, int(im.fds[i].Fd())); err != nil {
 			return fmt.Errorf("send idmapped mount of mounts[%d] to container init: %w", i, err)
@@ -153,6 +206,18 @@ func (im *idmapMounts) Close() {
 // every idmapped mount of s, by mount index, for rootfs.Options.IDMapped.
 func recvIDMapMounts(conn *channel.Conn, s *specs.Spec) (map[int]int, error) {
 	idx := rootfs.IDMappedIndexes(s)
+	if hasNamespace(s.Linux, specs.UserNamespace) {
+		m, err := conn.Expect(typeDetachedList)
+		if err != nil {
+			return nil, fmt.Errorf("receive detached mount list: %w", err)
+		}
+		idx = nil
+		if len(m.Payload) > 0 {
+			if err := json.Unmarshal(m.Payload, &idx); err != nil {
+				return nil, fmt.Errorf("decode detached mount list: %w", err)
+			}
+		}
+	}
 	if len(idx) == 0 {
 		return nil, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/channel"
+	"github.com/gocontainer/gocontainer/libcontainer/internal/execguard"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/hooks"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/nsexec"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/procattr"
@@ -146,6 +148,11 @@ func step(name string, fn func() error) error {
 // may not apply to write (libseccomp refuses such a profile). The init's
 // copy is closed: the container must never hold its own listener.
 func (in *initProcess) loadSeccomp() error {
+	// SCMP_ACT_KILL kills this thread only; the guard then ends the init
+	// with 128+SIGSYS instead of leaving it half dead (execguard).
+	if err := execguard.Start(128 + int(unix.SIGSYS)); err != nil {
+		in.log.Debug("no exec guard", slog.Any("error", err))
+	}
 	if err := step("seccomp", in.seccomp.Load); err != nil {
 		return err
 	}
@@ -244,12 +251,23 @@ func (in *initProcess) run() error {
 		if err != nil {
 			return err
 		}
-		if err := hooks.Run(ctx, hk.CreateContainer, st, "createContainer"); err != nil {
+		// runc runs them from the container's rootfs (its cwd then),
+		// in the container's mount namespace, before the switch.
+		if err := step("chdir to the rootfs for createContainer hooks", func() error { return unix.Chdir(in.cfg.Rootfs) }); err != nil {
+			return err
+		}
+		if err := hooks.Run(ctx, startContainerHooks(hk.CreateContainer, proc), st, "createContainer"); err != nil {
 			return channel.NewInitError("createContainer hooks", err)
 		}
 	}
 
 	if err := step("switch root", func() error { return rootfs.Pivot(in.sys, ropts) }); err != nil {
+		return err
+	}
+	// A process.cwd missing from the rootfs is made (runc 1.1.5+, crun),
+	// after the switch: the path resolves inside the container's root,
+	// and before Finalize may make the root read-only.
+	if err := step("create cwd", func() error { return makeCwd(proc.Cwd) }); err != nil {
 		return err
 	}
 	if mountNS {
@@ -268,6 +286,11 @@ func (in *initProcess) run() error {
 		}
 	}
 
+	if newNetworkNamespace(spec.Linux) {
+		if err := step("loopback", loopbackUp); err != nil {
+			return err
+		}
+	}
 	// Hostname and sysctls come before Finalize, which may make /proc/sys
 	// read-only (readonlyPaths).
 	if hasNamespace(spec.Linux, specs.UTSNamespace) {
@@ -307,6 +330,9 @@ func (in *initProcess) run() error {
 		// The activated service checks LISTEN_PID against its own pid,
 		// which is 1 in the container (as runc sets it).
 		proc.Env = append(proc.Env, "LISTEN_FDS="+strconv.Itoa(in.cfg.ListenFDs), "LISTEN_PID=1")
+	}
+	if err := step("chown stdio", func() error { return chownStdio(proc.User.UID) }); err != nil {
+		return err
 	}
 	path, err := in.prepareProcess(proc)
 	if err != nil {
@@ -521,6 +547,17 @@ func (in *initProcess) setupProcess(proc *specs.Process) error {
 		}
 	}
 	return nil
+}
+
+// makeCwd creates cwd (mode 0755, owned by root) when it does not exist.
+func makeCwd(cwd string) error {
+	if cwd == "" {
+		return nil
+	}
+	if _, err := os.Lstat(cwd); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return os.MkdirAll(cwd, 0o755)
 }
 
 // verifyCwd checks that the cwd just entered is inside the container

@@ -142,6 +142,13 @@ func NewFilter(s *specs.LinuxSeccomp, log *slog.Logger) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !notify && s.ListenerPath != "" {
+		// runc's behaviour (runtime-spec: the state is sent "when the
+		// SCMP_ACT_NOTIFY action is used"): no listener, no connection.
+		// Said out loud, so an agent waiting at the path is explained.
+		log.Warn("linux.seccomp.listenerPath is set but no rule uses SCMP_ACT_NOTIFY: nothing is sent to the agent",
+			slog.String("listenerPath", s.ListenerPath))
+	}
 	defAct, err := toAction(s.DefaultAction, s.DefaultErrnoRet, "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet", log)
 	if err != nil {
 		return nil, err
@@ -294,6 +301,11 @@ func (f *Filter) build(s *specs.LinuxSeccomp, defAct seccomp.ScmpAction) error {
 // native syscall numbers libseccomp may know (x86_64 is in the 400s).
 const maxSyscallNr = 1024
 
+// unknownAhead is how many syscall numbers past the newest libseccomp
+// knows get an ENOSYS rule: room for the syscalls of kernels newer than
+// libseccomp (Linux adds a handful a year).
+const unknownAhead = 64
+
 // enosysNewerSyscalls makes every syscall newer than the profile fail with
 // ENOSYS instead of the profile's default action, as runc's seccomp stub
 // does: a profile written before a syscall existed cannot have meant to
@@ -305,7 +317,10 @@ const maxSyscallNr = 1024
 // failed". "Newer" means a native syscall number above the highest one the
 // profile names, that the profile does not name itself. Profiles whose
 // default allows, and empty profiles, are left alone. Syscalls newer than
-// libseccomp (which cannot name them) keep the default action.
+// libseccomp (which cannot name them, but the kernel may have) return
+// ENOSYS too, as under runc's stub (which compares the number): the
+// unknownAhead numbers past the newest libseccomp knows get a rule by
+// number, so a syscall of a newer kernel is -ENOSYS, not -EPERM.
 func (f *Filter) enosysNewerSyscalls(s *specs.LinuxSeccomp, defAct seccomp.ScmpAction) error {
 	switch defAct & 0xffff {
 	case seccomp.ActAllow, seccomp.ActLog:
@@ -334,15 +349,32 @@ func (f *Filter) enosysNewerSyscalls(s *specs.LinuxSeccomp, defAct seccomp.ScmpA
 	if highest < 0 {
 		return nil
 	}
+	// The newest syscall libseccomp knows on this arch; numbers below it
+	// that it does not know are holes in the table, which the kernel
+	// answers with ENOSYS itself.
+	newestKnown := seccomp.ScmpSyscall(-1)
+	for nr := seccomp.ScmpSyscall(0); nr < maxSyscallNr; nr++ {
+		if _, err := nr.GetNameByArch(native); err == nil {
+			newestKnown = nr
+		}
+	}
 	added := 0
-	for nr := highest + 1; nr < maxSyscallNr; nr++ {
+	for nr := highest + 1; nr <= newestKnown+unknownAhead && nr < maxSyscallNr; nr++ {
 		if named[nr] {
 			continue
 		}
-		if _, err := nr.GetNameByArch(native); err != nil {
-			continue // a number libseccomp does not know on this arch
+		if _, err := nr.GetNameByArch(native); err != nil && nr < newestKnown {
+			continue // a hole in the table libseccomp knows
 		}
 		if err := f.filter.AddRule(nr, enosys); err != nil {
+			if nr > newestKnown {
+				// libseccomp cannot translate a number it does not know
+				// to the profile's other architectures: those syscalls
+				// keep the default action.
+				f.log.Debug("seccomp: no ENOSYS rule for syscalls unknown to libseccomp",
+					slog.Int("from", int(nr)), slog.Any("error", err))
+				break
+			}
 			return fmt.Errorf("linux.seccomp: ENOSYS rule for syscall %d (newer than the profile): %w", nr, err)
 		}
 		added++

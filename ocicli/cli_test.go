@@ -359,11 +359,36 @@ func TestVersion(t *testing.T) {
 		v := VersionInfo{Version: "0.1.0", Commit: "abc123", Spec: "1.3.0", Go: "go1.26.0", Libseccomp: "2.5.4"}
 		code := ExecuteContext(t.Context(), []string{flag}, &recordingHandler{}, v, nil, &out, &errb)
 		require.Equal(t, 0, code)
-		require.Equal(t, "gocontainer version 0.1.0\ncommit: abc123\nspec: 1.3.0\ngo: go1.26.0\nlibseccomp: 2.5.4\n", out.String())
+		require.Equal(t, "runc version 0.1.0\ncommit: gocontainer-abc123\nspec: 1.3.0\ngo: go1.26.0\nlibseccomp: 2.5.4\n", out.String())
 	}
-	// Optional lines are left out; go defaults to the running toolchain.
+	// Without a commit the version stands in; go defaults to the running
+	// toolchain; libseccomp is left out when unknown.
 	got := FormatVersion(VersionInfo{Version: "dev", Spec: "1.3.0"})
-	require.Regexp(t, `^gocontainer version dev\nspec: 1\.3\.0\ngo: go[0-9.]+\S*$`, got)
+	require.Regexp(t, `^runc version dev\ncommit: gocontainer-dev\nspec: 1\.3\.0\ngo: go[0-9.]+\S*$`, got)
+}
+
+// TestVersionParsesAsGoRuncDoes: go-runc's Version() (containerd) takes
+// the first line only with the "runc version " prefix, then the commit:
+// and spec: lines.
+func TestVersionParsesAsGoRuncDoes(t *testing.T) {
+	got := FormatVersion(VersionInfo{Version: "1.2.3", Commit: "abc", Spec: "1.3.0"})
+	lines := strings.Split(got, "\n")
+	require.True(t, strings.HasPrefix(lines[0], "runc version "), got)
+	require.Equal(t, "1.2.3", strings.TrimPrefix(lines[0], "runc version "))
+	require.Equal(t, "commit: gocontainer-abc", lines[1])
+	require.Equal(t, "spec: 1.3.0", lines[2])
+}
+
+func TestUnknownSubcommandWithHelpFails(t *testing.T) {
+	for _, args := range [][]string{{"nosuch", "-h"}, {"nosuch", "--help"}, {"--root", "/x", "nosuch", "-h"}} {
+		var out, errb strings.Builder
+		code := ExecuteContext(t.Context(), args, &recordingHandler{}, VersionInfo{}, nil, &out, &errb)
+		require.NotEqual(t, 0, code, "%v", args)
+		require.Contains(t, errb.String(), `unknown command "nosuch"`)
+	}
+	var out, errb strings.Builder
+	require.Equal(t, 0, ExecuteContext(t.Context(), []string{"help", "run"}, &recordingHandler{}, VersionInfo{}, nil, &out, &errb), errb.String())
+	require.Equal(t, 0, ExecuteContext(t.Context(), []string{"run", "-h"}, &recordingHandler{}, VersionInfo{}, nil, &out, &errb), errb.String())
 }
 
 func TestHelpListsRuncCommandsAndHidesObsoleteFlags(t *testing.T) {

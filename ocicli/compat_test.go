@@ -46,7 +46,7 @@ func TestSingleDashLongFlagsLikeRunc(t *testing.T) {
 
 	r = runCLI(t, nil, "-version")
 	require.Equal(t, 0, r.code)
-	require.Contains(t, r.stdout, "gocontainer version 1.2.3")
+	require.Contains(t, r.stdout, "runc version 1.2.3")
 
 	r = runCLI(t, nil, "delete", "-help")
 	require.Equal(t, 0, r.code)

@@ -67,6 +67,12 @@ func Execute(args []string, h Handler, v VersionInfo) int {
 // ExecuteContext is Execute with an explicit context and streams.
 func ExecuteContext(ctx context.Context, args []string, h Handler, v VersionInfo, stdin io.Reader, stdout, stderr io.Writer) int {
 	root, g := newRoot(h, v, args)
+	if name := commandName(root.PersistentFlags(), args); name != "" && name != "help" && !hasSubcommand(root, name) {
+		// cobra would print the root's help for "nosuch -h" and exit 0;
+		// runc fails, and scripts probing for a subcommand rely on it.
+		fmt.Fprintf(stderr, "%s: unknown command %q (see '%s --help')\n", ProgramName, name, ProgramName)
+		return 1
+	}
 	root.SetArgs(normalizeLongFlags(root, args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -204,14 +210,30 @@ func commandName(globals *pflag.FlagSet, args []string) string {
 	return ""
 }
 
-// FormatVersion renders v the way runc prints --version; go-runc parses
-// the "version", "commit:" and "spec:" lines.
+// hasSubcommand reports whether root has a subcommand called name (or
+// with that alias).
+func hasSubcommand(root *cobra.Command, name string) bool {
+	for _, c := range root.Commands() {
+		if c.Name() == name || c.HasAlias(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// FormatVersion renders v in runc's shape: "runc version", "commit:" and
+// "spec:" lines, then go and libseccomp. go-runc's Version() (containerd's
+// shim, nerdctl) only accepts a first line starting "runc version ", so the
+// name gocontainer goes into the free-form commit line, which Docker and
+// Podman show as it is.
 func FormatVersion(v VersionInfo) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s version %s", ProgramName, v.Version)
-	if v.Commit != "" {
-		fmt.Fprintf(&b, "\ncommit: %s", v.Commit)
+	fmt.Fprintf(&b, "runc version %s", v.Version)
+	c := v.Commit
+	if c == "" {
+		c = v.Version
 	}
+	fmt.Fprintf(&b, "\ncommit: %s-%s", ProgramName, c)
 	fmt.Fprintf(&b, "\nspec: %s", v.Spec)
 	goV := v.Go
 	if goV == "" {

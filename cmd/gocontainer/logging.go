@@ -46,16 +46,15 @@ func newLogger(g *ocicli.GlobalOptions) (*slog.Logger, error) {
 	}
 	ec := zapcore.EncoderConfig{
 		TimeKey: "time", LevelKey: "level", MessageKey: "msg",
-		EncodeTime: zapcore.RFC3339NanoTimeEncoder, EncodeLevel: zapcore.LowercaseLevelEncoder,
+		EncodeTime: zapcore.RFC3339NanoTimeEncoder, EncodeLevel: encodeLogrusLevel,
 		EncodeDuration: zapcore.StringDurationEncoder, LineEnding: "\n",
 	}
-	var enc zapcore.Encoder
-	if g.LogFormat == "json" {
-		enc = zapcore.NewJSONEncoder(ec)
-	} else {
-		enc = zapcore.NewConsoleEncoder(ec)
+	if g.LogFormat != "json" {
+		// runc's text format (logrus), which containerd and conmon
+		// users grep the same way for either runtime.
+		return slog.New(zapHandler{core: newLogfmtCore(out, level)}), nil
 	}
-	return slog.New(zapHandler{core: zapcore.NewCore(enc, out, level)}), nil
+	return slog.New(zapHandler{core: zapcore.NewCore(zapcore.NewJSONEncoder(ec), out, level)}), nil
 }
 
 // zapHandler is a slog.Handler that writes through a zapcore.Core.

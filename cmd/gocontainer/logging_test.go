@@ -59,7 +59,7 @@ func TestJSONLogCarriesLevelMsgTimeAndEveryAttributeKind(t *testing.T) {
 	require.Equal(t, "permission denied", e["mount.error"])
 	require.Equal(t, []any{"nosuid", "nodev"}, e["mount.options"])
 	require.Equal(t, "/host", e["mount.src.path"])
-	require.Equal(t, map[string]any{"level": "warn", "msg": "plain", "time": lines[1]["time"]}, lines[1])
+	require.Equal(t, map[string]any{"level": "warning", "msg": "plain", "time": lines[1]["time"]}, lines[1])
 }
 
 func TestLogLevelFiltersBelowIt(t *testing.T) {
@@ -96,4 +96,20 @@ func TestBinaryDoesNotLinkNetHTTP(t *testing.T) {
 	}
 	require.NotContains(t, deps, "debug/elf", "startup cost")
 	require.NotContains(t, deps, "go/parser", "startup cost")
+}
+
+// TestTextLogIsRuncsFormat: runc's text log is logrus's: time="..."
+// level=... msg=... and sorted key=value fields, quoted when needed.
+func TestTextLogIsRuncsFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.txt")
+	log, err := newLogger(&ocicli.GlobalOptions{Log: path, Debug: true})
+	require.NoError(t, err)
+	log.With("container", "c1").Debug("mount proc", slog.String("dest", "/proc"), slog.Any("error", errors.New("permission denied")))
+	log.Warn("plain")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 2)
+	require.Regexp(t, `^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" level=debug msg="mount proc" container=c1 dest=/proc error="permission denied"$`, lines[0])
+	require.Regexp(t, `^time="[^"]+" level=warning msg=plain$`, lines[1])
 }

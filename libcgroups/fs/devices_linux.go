@@ -56,9 +56,8 @@ func parseAccess(s string) (devAccess, error) {
 		default:
 			return 0, fmt.Errorf("%q: unknown access %q (want a combination of r, w, m)", s, c)
 		}
-		if a&bit != 0 {
-			return 0, fmt.Errorf("%q: access %q repeated", s, c)
-		}
+		// A repeated letter is no error: runc and the kernel's own
+		// devices.allow parser accept "rr" and "mrw" alike.
 		a |= bit
 	}
 	return a, nil

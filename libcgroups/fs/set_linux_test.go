@@ -336,7 +336,6 @@ func TestSetRejectsBadInputBeforeWriting(t *testing.T) {
 		{"swappiness", specs.LinuxResources{Memory: &specs.LinuxMemory{Swappiness: ptr[uint64](101)}}, nil, "linux.resources.memory.swappiness: 101 is outside 0-100", fs.ErrInvalidResources},
 		{"device type", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "p"}}}, nil, `linux.resources.devices[0].type: "p": want a, b or c`, fs.ErrInvalidResources},
 		{"device access", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{}, {Type: "c", Access: "rwx"}}}, nil, `linux.resources.devices[1].access: "rwx": unknown access 'x'`, fs.ErrInvalidResources},
-		{"device access repeated", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Access: "rr"}}}, nil, `linux.resources.devices[0].access: "rr": access 'r' repeated`, fs.ErrInvalidResources},
 		{"device major", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Major: ptr[int64](-5)}}}, nil, "linux.resources.devices[0].major: -5", fs.ErrInvalidResources},
 		{"device hole", specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true, Type: "c", Access: "rwm"}, {Allow: false, Type: "c", Major: ptr[int64](1), Minor: ptr[int64](3), Access: "r"}}}, nil,
 			"linux.resources.devices[1]: deny c 1:3 r cannot be applied on cgroup v1 after allow c *:* rwm", fs.ErrInvalidResources},

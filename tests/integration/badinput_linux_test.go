@@ -45,13 +45,6 @@ func TestCreateRejectsBadInputAndLeavesNothingBehind(t *testing.T) {
 			},
 			want: []string{"bogusns"},
 		},
-		{
-			name: "unknown_capability",
-			edit: func(t *testing.T, b *bundle, s *specs.Spec) {
-				s.Process.Capabilities.Bounding = append(s.Process.Capabilities.Bounding, "CAP_BOGUS")
-			},
-			want: []string{"CAP_BOGUS"},
-		},
 		{name: "id_with_slash", id: "a/b", want: []string{"a/b"}},
 		{name: "id_dotdot", id: "..", want: []string{".."}},
 		{name: "id_empty", id: "", want: []string{"id"}},

@@ -102,9 +102,10 @@ func Check(c *specs.LinuxCapabilities) error {
 	return nil
 }
 
-// Parse checks the names in c and converts them for the running kernel.
-// Valid names the kernel does not support are dropped, recorded in
-// Caps.Ignored and logged as a warning on log (which may be nil), and so
+// Parse converts the names in c for the running kernel. Names no kernel
+// knows (a spec written for a newer kernel) and valid names the running
+// kernel does not support are dropped, recorded in Caps.Ignored and logged
+// as a warning on log (which may be nil), as runc 1.1.5+ does; and so
 // are capabilities the calling thread (the container init, still uid 0)
 // cannot grant, recorded in Caps.Ungrantable: runtime-spec asks runtimes
 // not to fail for those. A nil c yields empty sets: the process ends up
@@ -137,15 +138,12 @@ func parse(c *specs.LinuxCapabilities, last capability.Cap, log *slog.Logger) (*
 	if c == nil {
 		return out, nil
 	}
-	if err := Check(c); err != nil {
-		return nil, err
-	}
 	ignored := map[string]bool{}
 	conv := func(names []string) []capability.Cap {
 		var res []capability.Cap
 		for _, n := range names {
-			cp := byName[n]
-			if cp > last {
+			cp, known := byName[n]
+			if !known || cp > last {
 				ignored[n] = true
 				continue
 			}
@@ -163,7 +161,7 @@ func parse(c *specs.LinuxCapabilities, last capability.Cap, log *slog.Logger) (*
 	}
 	slices.Sort(out.Ignored)
 	if len(out.Ignored) > 0 {
-		log.Warn("ignoring capabilities the running kernel does not support",
+		log.Warn("ignoring unknown capabilities or ones the running kernel does not support",
 			slog.Any("capabilities", out.Ignored), slog.String("lastCap", Name(last)))
 	}
 	return out, nil

@@ -73,9 +73,13 @@ func TestParseIgnoresCapabilitiesNewerThanTheKernelWithAWarning(t *testing.T) {
 		logs.Entries()[0].Attrs["capabilities"])
 }
 
-func TestParseRejectsUnknownNames(t *testing.T) {
-	_, err := Parse(&specs.LinuxCapabilities{Ambient: []string{"CAP_FOO"}}, nil)
-	require.EqualError(t, err, `ambient: unknown capability "CAP_FOO"`)
+func TestParseIgnoresUnknownNamesWithAWarning(t *testing.T) {
+	log, logs := logtest.New(slog.LevelWarn)
+	c, err := parse(&specs.LinuxCapabilities{Ambient: []string{"CAP_KILL", "CAP_FOO"}}, capability.CAP_AUDIT_READ, log)
+	require.NoError(t, err)
+	require.Equal(t, []capability.Cap{capability.CAP_KILL}, c.Ambient)
+	require.Equal(t, []string{"CAP_FOO"}, c.Ignored)
+	require.Equal(t, 1, len(logs.Entries()))
 }
 
 func TestParseNilMeansNoCapabilities(t *testing.T) {

@@ -14,9 +14,10 @@ func ExampleParse() {
 	}, nil)
 	fmt.Println(err, c.Bounding, c.Effective)
 
-	_, err = capabilities.Parse(&specs.LinuxCapabilities{Permitted: []string{"CAP_FOO"}}, nil)
-	fmt.Println(err)
+	// A name no kernel knows is dropped (and logged), as runc does.
+	c, err = capabilities.Parse(&specs.LinuxCapabilities{Permitted: []string{"CAP_KILL", "CAP_FOO"}}, nil)
+	fmt.Println(err, c.Permitted, c.Ignored)
 	// Output:
 	// <nil> [kill chown] [kill]
-	// permitted: unknown capability "CAP_FOO"
+	// <nil> [kill] [CAP_FOO]
 }

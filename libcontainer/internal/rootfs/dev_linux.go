@@ -59,14 +59,16 @@ func deviceType(t string) (uint32, error) {
 	return 0, fmt.Errorf("unknown device type %q", t)
 }
 
-// createDevices creates every device node under /dev, root-relative. In a
+// createDevices creates every device node at its path in the rootfs,
+// root-relative, making missing parent directories; like runc, a path need
+// not be under /dev. In a
 // user namespace mknod of devices is not allowed, so the host node is
 // bind-mounted onto an empty file instead (runc does the same).
 func (st *setup) createDevices() error {
 	for _, d := range st.devices() {
 		p := cleanDest(d.Path)
-		if !isUnder(p, "/dev") || p == "/dev" {
-			return fmt.Errorf("linux.devices: device path %s is not under /dev", d.Path)
+		if p == "/" || p == "/dev" {
+			return fmt.Errorf("linux.devices: %s cannot be a device node", d.Path)
 		}
 		typ, err := deviceType(d.Type)
 		if err != nil {

@@ -41,14 +41,15 @@ func IDMappedIndexes(s *specs.Spec) []int {
 	return idx
 }
 
-// mountIndex performs Spec.Mounts[i], from its detached mount if it is
-// idmapped.
+// mountIndex performs Spec.Mounts[i], from its detached mount if the
+// runtime made one (idmapped mounts; bind sources of a container with a
+// user namespace).
 func (st *setup) mountIndex(i int) error {
 	m := &st.o.Spec.Mounts[i]
-	if ok, _, _ := IDMapped(m); !ok {
+	fd, ok := st.o.IDMapped[i]
+	if idmapped, _, _ := IDMapped(m); !idmapped && !ok {
 		return st.mount(m)
 	}
-	fd, ok := st.o.IDMapped[i]
 	if !ok {
 		return fmt.Errorf("mounts[%d]: idmapped mount of %s on %s: no detached mount was prepared for it", i, m.Source, m.Destination)
 	}

@@ -40,6 +40,9 @@ func (st *setup) mount(m *specs.Mount) error {
 	if typ == "cgroup" {
 		return st.mountCgroup(m, dest, mo)
 	}
+	if typ == "tmpfs" {
+		mo.Data = st.keepTmpfsMode(dest, mo.Data)
+	}
 	var h *os.File
 	if typ == "proc" || typ == "sysfs" {
 		h, err = st.realDirDest(dest)
@@ -56,6 +59,32 @@ func (st *setup) mount(m *specs.Mount) error {
 		return err
 	}
 	return st.mountFresh(m, dest, h, mo)
+}
+
+// keepTmpfsMode adds mode= of the existing directory dest to a tmpfs's
+// data when it has none, so the mount keeps the directory's mode (a 0712
+// directory stays 0712, not tmpfs's 1777), as runc and crun do. A
+// directory the runtime creates gets tmpfs's default.
+func (st *setup) keepTmpfsMode(dest, data string) string {
+	for _, o := range strings.Split(data, ",") {
+		if strings.HasPrefix(o, "mode=") {
+			return data
+		}
+	}
+	h, err := pathrs.OpenatInRoot(st.root, dest)
+	if err != nil {
+		return data
+	}
+	defer h.Close()
+	var stat unix.Stat_t
+	if err := unix.Fstat(int(h.Fd()), &stat); err != nil || stat.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return data
+	}
+	mode := fmt.Sprintf("mode=%o", stat.Mode&0o7777)
+	if data == "" {
+		return mode
+	}
+	return data + "," + mode
 }
 
 // mountFresh mounts a new filesystem (not a bind) on the handle h.

@@ -41,7 +41,9 @@ type Options struct {
 	ContainerRoot string
 	// IDMapped maps the index of every idmapped mount in Spec.Mounts (see
 	// IDMapped) to the detached, already idmapped mount fd the runtime
-	// parent made for it; Prepare moves it into place and closes it.
+	// parent made for it, and, with a user namespace, bind mounts to the
+	// detached clone of their source the parent opened in the host's
+	// namespaces; Prepare moves each into place and closes it.
 	IDMapped map[int]int
 	// MountLabel is linux.mountLabel when SELinux is enabled ("" when it
 	// is not): the context of every fresh mount that takes one and of the

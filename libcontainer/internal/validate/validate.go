@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gocontainer/gocontainer/libcontainer/internal/capabilities"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/rlimits"
 	"github.com/gocontainer/gocontainer/libcontainer/internal/sysctl"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -268,13 +267,9 @@ func (v *validator) process() error {
 	if err := v.user(p.User); err != nil {
 		return err
 	}
-	if err := capabilities.Check(p.Capabilities); err != nil {
-		var ne *capabilities.NameError
-		if errors.As(err, &ne) {
-			return fieldErr("process.capabilities."+ne.Set, "unknown capability %q", ne.Name)
-		}
-		return fieldErr("process.capabilities", "%v", err)
-	}
+	// Unknown capability names are not checked here: the init drops them
+	// with a warning (runc 1.1.5+), so a spec written for a newer kernel
+	// still runs.
 	if err := processRlimits(p.Rlimits); err != nil {
 		return err
 	}
@@ -557,12 +552,19 @@ func (v *validator) sysctls() error {
 			if err := v.notHostNet(f); err != nil {
 				return err
 			}
-		case dot == "kernel.domainname":
+		case dot == "kernel.domainname" || dot == "kernel.hostname":
 			if !v.has(specs.UTSNamespace) {
 				return fieldErr(f, "needs a uts namespace in linux.namespaces")
 			}
-		case dot == "kernel.hostname":
-			return fieldErr(f, "not allowed: use the hostname field")
+			// As runc: the sysctl may repeat the spec's field, never
+			// contradict it.
+			field, set := "domainname", v.s.Domainname
+			if dot == "kernel.hostname" {
+				field, set = "hostname", v.s.Hostname
+			}
+			if val := v.linux().Sysctl[key]; set != "" && val != set {
+				return fieldErr(f, "%q conflicts with the %s field %q", val, field, set)
+			}
 		default:
 			return fieldErr(f, "not namespaced: a container may not set it")
 		}
@@ -596,6 +598,9 @@ func (v *validator) notHostNet(field string) error {
 
 var deviceTypes = []string{"c", "b", "u", "p"}
 
+// deviceFileType is the S_IFMT bits of each linux.devices type.
+var deviceFileType = map[string]uint32{"c": 0o020000, "u": 0o020000, "b": 0o060000, "p": 0o010000}
+
 func (v *validator) devices() error {
 	for i, d := range v.linux().Devices {
 		f := fmt.Sprintf("linux.devices[%d]", i)
@@ -617,8 +622,17 @@ func (v *validator) devices() error {
 			// ignored rather than refused.
 			v.o.log.Warn("major/minor ignored for a fifo (type p)", slog.String("field", f))
 		}
-		if d.FileMode != nil && *d.FileMode&^os.ModePerm != 0 {
-			return fieldErr(f+".fileMode", "%#o has bits beyond the permission bits", uint32(*d.FileMode))
+		if d.FileMode != nil {
+			// A raw unix mode. Podman sends the file-type bits too
+			// (020666 for a char device); runc takes the permission bits,
+			// so a type that matches the device's is accepted.
+			m := uint32(*d.FileMode)
+			if m&^(0o170000|0o7777) != 0 {
+				return fieldErr(f+".fileMode", "%#o is not a file mode", m)
+			}
+			if t := m & 0o170000; t != 0 && t != deviceFileType[d.Type] {
+				return fieldErr(f+".fileMode", "%#o has the file type %#o, not that of a type %s device (%#o)", m, t, d.Type, deviceFileType[d.Type])
+			}
 		}
 	}
 	return nil

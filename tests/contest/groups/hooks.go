@@ -113,11 +113,9 @@ func hookGroups(env *support.Env) []*framework.TestGroup {
 		group("poststart", framework.NewTest("poststart", func(t *framework.T) framework.Result {
 			return framework.FromError(hookSequence(env, t, "poststart", false))
 		})),
-		group("poststart_fail", framework.NewConditionalTest("poststart_fail",
-			notRunc(env, "runc 1.1.5 fails start and kills the container when a poststart hook fails (runtime-spec: warn and continue)"),
-			func(t *framework.T) framework.Result {
-				return framework.FromError(hookSequence(env, t, "poststart", true))
-			})),
+		group("poststart_fail", framework.NewTest("poststart_fail", func(t *framework.T) framework.Result {
+			return framework.FromError(hookSequence(env, t, "poststart", true))
+		})),
 		group("poststop", framework.NewTest("poststop", func(t *framework.T) framework.Result {
 			return framework.FromError(hookSequence(env, t, "poststop", false))
 		})),
@@ -213,8 +211,23 @@ func hookSequence(env *support.Env, t *framework.T, kind string, fail bool) erro
 	if err := created.Ok(); err != nil {
 		return err
 	}
-	// runtime-spec: a failing poststart or poststop hook is a warning; the
-	// remaining hooks and the lifecycle continue.
+	if kind == "poststart" && fail {
+		// runtime-spec 1.3.0 (#1262), runc 1.1.5 and 1.2+: a failing
+		// poststart hook fails start, the remaining hooks do not run and
+		// the container is killed. (youki's test predates the change.)
+		if r := c.Start(ctx); r.Code == 0 {
+			return errors.New("start succeeded although a poststart hook failed")
+		}
+		if err := expectLines(log, kind+"1"); err != nil {
+			return err
+		}
+		if err := c.WaitStatus(ctx, "stopped"); err != nil {
+			return err
+		}
+		return c.Delete(ctx, false).Ok()
+	}
+	// runtime-spec: a failing poststop hook is a warning; the remaining
+	// hooks and the lifecycle continue.
 	ran := all
 	if fail {
 		ran = []string{kind + "1", kind + "3"}
