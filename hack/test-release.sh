@@ -44,8 +44,8 @@ WANT_RC=1 check static_amd64 'not a dynamic executable' ldd "$work/x/amd64/gocon
 check file_amd64 'x86-64.*statically linked' file "$work/x/amd64/gocontainer"
 check file_arm64 'ARM aarch64.*statically linked' file "$work/x/arm64/gocontainer"
 commit=$(git rev-parse HEAD)
-check version "^gocontainer version [0-9.]+-snapshot\\+[0-9a-f]+
-commit: $commit
+check version "^runc version [0-9.]+-snapshot\\+[0-9a-f]+
+commit: gocontainer-$commit
 spec: [0-9.]+
 go: go[0-9.]+
 libseccomp: [0-9.]+$" "$work/x/amd64/gocontainer" --version
