@@ -34,7 +34,7 @@ func Features() *features.Features {
 		Linux: &features.Linux{
 			Namespaces:   namespaces,
 			Capabilities: capabilities.Names(),
-			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &no},
+			Cgroup:       &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &yes, Rdma: &no},
 			Seccomp: &features.Seccomp{
 				Enabled:        &yes,
 				Actions:        actions,
