@@ -243,3 +243,43 @@ func TestMalformedPathBeforeBus(t *testing.T) {
 		require.ErrorContains(t, err, want, path)
 	}
 }
+
+// TestHybridHostUsesLegacyPropertiesAndJoinsV1 is runc's behaviour on a
+// hybrid host: systemd makes the unit in its hierarchy, the runtime joins
+// the v1 controllers at the same path and writes the v1 files.
+func TestHybridHostUsesLegacyPropertiesAndJoinsV1(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: an unprivileged caller uses the user instance")
+	}
+	addr := privateBus(t)
+	tr := fakecg.New(t, common.Hybrid, nil, []string{"hugetlb"})
+	h := tr.Host()
+	sd := startFakeSystemd(t, addr, tr.UnifiedRoot(), h.Mkdir, h.Rmdir)
+	sd.controllers = []string{"hugetlb"}
+	m, err := libcgroups.New(libcgroups.Config{Host: h, Name: "h1", Systemd: true, SystemdBus: addr})
+	require.NoError(t, err)
+	paths := m.Paths()
+	require.Equal(t, filepath.Join(tr.UnifiedRoot(), "system.slice/gocontainer-h1.scope"), paths[""])
+	require.Equal(t, filepath.Join(tr.Root, "pids/system.slice/gocontainer-h1.scope"), paths["pids"])
+	require.Equal(t, filepath.Join(tr.Root, "systemd/system.slice/gocontainer-h1.scope"), paths["name=systemd"])
+
+	require.NoError(t, m.Apply(99))
+	require.Equal(t, "99", readFile(t, filepath.Join(paths["pids"], "cgroup.procs")))
+	require.Equal(t, "99", readFile(t, filepath.Join(paths["freezer"], "cgroup.procs")))
+	require.Equal(t, true, sd.unit("gocontainer-h1.scope").props["BlockIOAccounting"].Value())
+
+	limit := int64(30)
+	require.NoError(t, m.Set(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}}))
+	require.Equal(t, uint64(30), sd.unit("gocontainer-h1.scope").props["TasksMax"].Value())
+	require.Equal(t, "30", readFile(t, filepath.Join(paths["pids"], "pids.max")))
+
+	// The processes are gone by the time a container is destroyed.
+	for _, p := range paths {
+		_ = os.WriteFile(filepath.Join(p, "cgroup.procs"), nil, 0)
+		_ = os.WriteFile(filepath.Join(p, "tasks"), nil, 0)
+	}
+	require.NoError(t, m.Destroy())
+	for k, p := range paths {
+		require.NoDirExists(t, p, k)
+	}
+}

@@ -135,6 +135,12 @@ func TestSystemdCgroupLifecycle(t *testing.T) {
 			{Allow: true, Type: "c", Major: i64p(1), Minor: i64p(3), Access: "rwm"},
 		},
 	}
+	// mknod is allowed for every device (runc's default rules), opening
+	// one that no rule allows is not.
+	caps := spec.Process.Capabilities
+	caps.Bounding = append(caps.Bounding, "CAP_MKNOD")
+	caps.Effective = append(caps.Effective, "CAP_MKNOD")
+	caps.Permitted = append(caps.Permitted, "CAP_MKNOD")
 	b := newBundle(t, spec)
 	r.deleteOnCleanup(t, id)
 	r.ok(t, "--systemd-cgroup", "create", "-b", b.dir, id)
@@ -156,8 +162,8 @@ func TestSystemdCgroupLifecycle(t *testing.T) {
 
 	// The runtime's device program is in force beside systemd's.
 	r.ok(t, "exec", id, "sh", "-c", "echo x > /dev/null")
-	res := r.run(t, "exec", id, "head", "-c1", "/dev/zero")
-	require.NotEqual(t, 0, res.code, "reading /dev/zero must be denied\n%s", res)
+	res := r.run(t, "exec", id, "sh", "-c", "mknod /dev/gckmsg c 1 11 && head -c1 /dev/gckmsg")
+	require.NotEqual(t, 0, res.code, "opening c 1:11 must be denied\n%s", res)
 	require.Contains(t, res.stderr+res.stdout, "not permitted")
 
 	// update goes to systemd and to the cgroup.
