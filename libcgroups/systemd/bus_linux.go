@@ -205,11 +205,15 @@ func UnitPath(unit string) dbus.ObjectPath {
 
 // job calls a manager method that queues a job (StartTransientUnit,
 // StopUnit) and waits for its JobRemoved signal until ctx ends. A result
-// other than "done" is an error wrapping ErrRefused.
-func (b *bus) job(ctx context.Context, method, unit string, args ...any) error {
+// other than "done" is an error wrapping ErrRefused. queued, if set, runs
+// once systemd has accepted the job.
+func (b *bus) job(ctx context.Context, method, unit string, queued func(), args ...any) error {
 	var path dbus.ObjectPath
 	if err := b.mgr.CallWithContext(ctx, managerIfc+"."+method, dbus.FlagNoAutoStart, args...).Store(&path); err != nil {
 		return err
+	}
+	if queued != nil {
+		queued()
 	}
 	b.log.Debug("systemd: job queued", slog.String("method", method), slog.String("unit", unit), slog.String("job", string(path)))
 	for {

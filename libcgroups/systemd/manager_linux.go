@@ -70,6 +70,10 @@ type Manager struct {
 
 	mu  sync.Mutex
 	bus *bus // connected on first need (Load connects lazily)
+	// owned says the unit is this container's: started by Apply (a
+	// start job was queued, whatever its result), or loaded from state.
+	// A create that failed on a unit of the same name must not stop it.
+	owned bool
 }
 
 // New parses the path, connects to systemd (the error wraps ErrNoBus when
@@ -115,6 +119,7 @@ func Load(opts Options, fs FS) (*Manager, error) {
 		return nil, err
 	}
 	m.FS = fs
+	m.owned = true
 	return m, nil
 }
 
@@ -218,7 +223,7 @@ func (m *Manager) Apply(pid int) error {
 	props := m.baseProperties(pid)
 	m.log.Debug("systemd: start transient unit", slog.String("unit", name), slog.Any("properties", props))
 	start := func() error {
-		return b.job(ctx, "StartTransientUnit", name, name, "replace", props, []struct {
+		return b.job(ctx, "StartTransientUnit", name, func() { m.owned = true }, name, "replace", props, []struct {
 			Name  string
 			Props []Property
 		}{})
@@ -308,6 +313,12 @@ func propNames(ps []Property) string {
 // reset so nothing of it stays listed. The cgroupfs manager then removes
 // whatever is left (v1 hierarchies systemd does not manage).
 func (m *Manager) Destroy() error {
+	if !m.owned {
+		// Apply never started the unit: it is not ours (another
+		// container's of the same name) or does not exist.
+		m.log.Debug("systemd: destroy: unit not started by this manager, left alone", slog.String("unit", m.unit.Name))
+		return nil
+	}
 	ctx, cancel := m.ctx()
 	defer cancel()
 	b, err := m.connect(ctx)
@@ -316,7 +327,7 @@ func (m *Manager) Destroy() error {
 	}
 	name := m.unit.Name
 	m.log.Debug("systemd: stop unit", slog.String("unit", name))
-	err = b.job(ctx, "StopUnit", name, name, "replace")
+	err = b.job(ctx, "StopUnit", name, nil, name, "replace")
 	if err != nil && dbusErrName(err) != "org.freedesktop.systemd1.NoSuchUnit" {
 		return m.explain("stop unit "+name, err)
 	}

@@ -168,6 +168,12 @@ func TestUnitExists(t *testing.T) {
 	err = m2.Apply(2)
 	require.ErrorIs(t, err, systemd.ErrUnitExists)
 	require.EqualError(t, err, "linux.cgroupsPath: unit gc-dup.scope already exists (state active): unit already exists")
+	// The failed create cleans up: that must not stop the other's unit.
+	n := len(e.sd.Calls())
+	require.NoError(t, m2.Destroy())
+	require.Len(t, e.sd.Calls(), n, "no StopUnit for a unit this manager did not start")
+	require.Equal(t, "active", e.sd.unit("gc-dup.scope").state)
+	require.DirExists(t, m1.Paths()[""])
 
 	// A failed leftover is reset and replaced.
 	e.sd.mu.Lock()

@@ -51,7 +51,11 @@ func unitShow(t *testing.T, unit string, props ...string) map[string]string {
 	t.Logf("systemctl %s:\n%s", strings.Join(args, " "), out)
 	m := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		// A list property (DeviceAllow) comes one line per entry.
 		if k, v, ok := strings.Cut(line, "="); ok {
+			if old, dup := m[k]; dup {
+				v = old + "\n" + v
+			}
 			m[k] = v
 		}
 	}
@@ -208,13 +212,13 @@ func TestSystemdCgroupPathAndRun(t *testing.T) {
 	spec.Linux.CgroupsPath = "gcit-nested.slice:gcit:" + id
 	b := newBundle(t, spec)
 	r.deleteOnCleanup(t, id)
+	t.Cleanup(func() { _ = exec.Command("systemctl", "stop", "gcit-nested.slice", "gcit.slice").Run() })
 	res := r.run(t, "--systemd-cgroup", "run", "-b", b.dir, id)
 	require.Equal(t, 3, res.code, "%s", res)
 	require.Equal(t, "0::/gcit.slice/gcit-nested.slice/gcit-"+id+".scope", strings.TrimSpace(res.stdout))
-	r.ok(t, "--systemd-cgroup", "delete", id)
+	// run without --keep deleted the container, and with it the unit.
 	require.Equal(t, "not-found", unitShow(t, "gcit-"+id+".scope", "LoadState")["LoadState"])
 	r.requireNothingLeft(t, snap, id, "/gcit.slice/gcit-nested.slice/gcit-"+id+".scope")
-	_ = exec.Command("systemctl", "stop", "gcit-nested.slice", "gcit.slice").Run()
 }
 
 // TestSystemdCgroupUnitExistsFailsInOneLine: a second container asking for
