@@ -221,7 +221,7 @@ func (m *Manager) Apply(pid int) error {
 	}
 	name := m.unit.Name
 	props := m.baseProperties(pid)
-	m.log.Debug("systemd: start transient unit", slog.String("unit", name), slog.Any("properties", props))
+	m.log.Debug("systemd: start transient unit", slog.String("unit", name), slog.String("properties", propNames(props)))
 	start := func() error {
 		return b.job(ctx, "StartTransientUnit", name, func() { m.owned = true }, name, "replace", props, []struct {
 			Name  string
@@ -292,7 +292,7 @@ func (m *Manager) Set(r *specs.LinuxResources) error {
 		if err != nil {
 			return err
 		}
-		m.log.Debug("systemd: set unit properties", slog.String("unit", m.unit.Name), slog.Any("properties", props))
+		m.log.Debug("systemd: set unit properties", slog.String("unit", m.unit.Name), slog.String("properties", propNames(props)))
 		if err := b.mgr.CallWithContext(ctx, managerIfc+".SetUnitProperties", dbus.FlagNoAutoStart, m.unit.Name, true, props).Err; err != nil {
 			return m.explain(fmt.Sprintf("set properties of %s (%s)", m.unit.Name, propNames(props)), err)
 		}
