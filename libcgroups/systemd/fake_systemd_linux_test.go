@@ -3,6 +3,7 @@ package systemd_test
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,6 +104,14 @@ func startFakeSystemd(t *testing.T, addr, cgroupRoot string, mkdir func(string, 
 	return f
 }
 
+// with changes the fake's knobs under its lock (its methods run on the
+// connection's goroutines).
+func (f *fakeSystemd) with(change func(f *fakeSystemd)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f)
+}
+
 func (f *fakeSystemd) log(format string, a ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, a...))
 }
@@ -113,10 +122,17 @@ func (f *fakeSystemd) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
+// unit returns a copy of the unit as it is now (nil if there is none).
 func (f *fakeSystemd) unit(name string) *fakeUnit {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.units[name]
+	u, ok := f.units[name]
+	if !ok {
+		return nil
+	}
+	c := *u
+	c.props = maps.Clone(u.props)
+	return &c
 }
 
 func (f *fakeSystemd) job(unit, result string) dbus.ObjectPath {

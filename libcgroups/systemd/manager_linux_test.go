@@ -72,6 +72,7 @@ func TestLifecycleOverFakeSystemd(t *testing.T) {
 		Pids:    &specs.LinuxPids{Limit: &pids},
 		Unified: map[string]string{"memory.high": "50331648"},
 	}))
+	u = e.sd.unit("gocontainer-c1.scope")
 	require.Equal(t, uint64(67108864), u.props["MemoryMax"].Value())
 	require.Equal(t, uint64(50), u.props["TasksMax"].Value())
 	require.Equal(t, uint64(50331648), u.props["MemoryHigh"].Value())
@@ -115,7 +116,7 @@ func TestNestedSliceAndPrefix(t *testing.T) {
 
 func TestUserInstanceUsesManagersCgroup(t *testing.T) {
 	e := newEnv(t)
-	e.sd.managerCG = "/user.slice/user-1000.slice/user@1000.service"
+	e.sd.with(func(f *fakeSystemd) { f.managerCG = "/user.slice/user-1000.slice/user@1000.service" })
 	cfg := e.config("", "c2")
 	cfg.Rootless = true
 	m, err := libcgroups.New(cfg)
@@ -129,7 +130,7 @@ func TestJobResultIsAwaited(t *testing.T) {
 	}
 	t.Run("failed job", func(t *testing.T) {
 		e := newEnv(t)
-		e.sd.jobResult = "failed"
+		e.sd.with(func(f *fakeSystemd) { f.jobResult = "failed" })
 		m, err := libcgroups.New(e.config("", "c3"))
 		require.NoError(t, err)
 		err = m.Apply(1)
@@ -138,14 +139,14 @@ func TestJobResultIsAwaited(t *testing.T) {
 	})
 	t.Run("signal before the reply", func(t *testing.T) {
 		e := newEnv(t)
-		e.sd.signalEarl = true
+		e.sd.with(func(f *fakeSystemd) { f.signalEarl = true })
 		m, err := libcgroups.New(e.config("", "c4"))
 		require.NoError(t, err)
 		require.NoError(t, m.Apply(1))
 	})
 	t.Run("job that never ends", func(t *testing.T) {
 		e := newEnv(t)
-		e.sd.noJobEnd = true
+		e.sd.with(func(f *fakeSystemd) { f.noJobEnd = true })
 		m, err := systemd.New(systemd.Options{ID: "c5", Bus: e.bus, Timeout: 300 * time.Millisecond}, func(string) (systemd.FS, error) { return nil, nil })
 		require.NoError(t, err)
 		start := time.Now()
@@ -176,9 +177,7 @@ func TestUnitExists(t *testing.T) {
 	require.DirExists(t, m1.Paths()[""])
 
 	// A failed leftover is reset and replaced.
-	e.sd.mu.Lock()
-	e.sd.units["gc-dup.scope"].state = "failed"
-	e.sd.mu.Unlock()
+	e.sd.with(func(f *fakeSystemd) { f.units["gc-dup.scope"].state = "failed" })
 	require.NoError(t, m2.Apply(3))
 	require.Equal(t, []uint32{3}, e.sd.unit("gc-dup.scope").props["PIDs"].Value())
 }
@@ -191,7 +190,7 @@ func TestRefusedProperty(t *testing.T) {
 	m, err := libcgroups.New(e.config("", "c6"))
 	require.NoError(t, err)
 	require.NoError(t, m.Apply(1))
-	e.sd.refuse["MemoryMax"] = true
+	e.sd.with(func(f *fakeSystemd) { f.refuse["MemoryMax"] = true })
 	limit := int64(64 << 20)
 	err = m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}})
 	require.ErrorIs(t, err, systemd.ErrRefused)
@@ -261,7 +260,7 @@ func TestHybridHostUsesLegacyPropertiesAndJoinsV1(t *testing.T) {
 	tr := fakecg.New(t, common.Hybrid, nil, []string{"hugetlb"})
 	h := tr.Host()
 	sd := startFakeSystemd(t, addr, tr.UnifiedRoot(), h.Mkdir, h.Rmdir)
-	sd.controllers = []string{"hugetlb"}
+	sd.with(func(f *fakeSystemd) { f.controllers = []string{"hugetlb"} })
 	m, err := libcgroups.New(libcgroups.Config{Host: h, Name: "h1", Systemd: true, SystemdBus: addr})
 	require.NoError(t, err)
 	paths := m.Paths()
