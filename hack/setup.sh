@@ -13,7 +13,8 @@ export PATH=$PATH:/usr/local/go/bin
 
 command -v go >/dev/null || { echo "setup: go not found (expected in PATH or /usr/local/go/bin)" >&2; exit 1; }
 
-debs=(libseccomp-dev busybox-static runc crun hyperfine jq time uidmap iproute2 file procps util-linux tar gzip)
+# dbus-daemon: the systemd driver's unit tests run a fake systemd on a private bus.
+debs=(libseccomp-dev busybox-static runc crun hyperfine jq time uidmap iproute2 file procps util-linux tar gzip dbus-daemon)
 missing=()
 for p in "${debs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,8 +18,13 @@
 // the cgroup2 files and enforces device rules with an eBPF program (package
 // devices); on a hybrid host each group goes to the hierarchy that has its
 // controller. A group whose controller the host lacks is an error naming
-// the controller and the field (ErrControllerUnavailable). The systemd
-// driver is not implemented yet (ErrSystemdUnsupported).
+// the controller and the field (ErrControllerUnavailable).
+//
+// Config.Systemd selects the systemd driver (package systemd): the cgroup
+// is a transient scope unit that systemd creates over D-Bus, and the
+// cgroupfs manager of the host's setup works on the unit's cgroup for what
+// systemd does not model. Without a reachable systemd, New fails wrapping
+// ErrNoSystemd.
 //
 // Package cgroupstest provides a recording fake Manager for callers' tests.
 package libcgroups

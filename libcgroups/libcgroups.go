@@ -61,8 +61,14 @@ type Config struct {
 	Path string
 	// Name is the container id, the default Path.
 	Name string
-	// Systemd asks for the systemd cgroup driver (not supported yet).
+	// Systemd asks for the systemd cgroup driver (package systemd): Path
+	// is then "slice:prefix:name" or empty, and the caller's systemd
+	// instance (the user's when Rootless or unprivileged) must answer on
+	// D-Bus, else New fails wrapping ErrNoSystemd.
 	Systemd bool
+	// SystemdBus is a D-Bus address to reach systemd at instead of the
+	// default sockets (tests).
+	SystemdBus string
 	// Rootless uses the cgroup tree only where the caller may write it
 	// (runc's rootless cgroup manager): see New. Set it when the runtime is
 	// not the host's root (non-zero euid, or uid 0 in a user namespace).
@@ -122,7 +128,6 @@ const DefaultRoot = common.DefaultRoot
 var (
 	ErrNotExist              = common.ErrNotExist
 	ErrInvalidPath           = common.ErrInvalidPath
-	ErrSystemdUnsupported    = common.ErrSystemdUnsupported
 	ErrNoCgroupFS            = common.ErrNoCgroupFS
 	ErrControllerUnavailable = common.ErrControllerUnavailable
 	ErrFreezeTimeout         = common.ErrFreezeTimeout

@@ -38,8 +38,8 @@ func TestNewPicksManagerForSetup(t *testing.T) {
 func TestNewRejectsBadConfig(t *testing.T) {
 	tr := fakecg.New(t, libcgroups.Unified, nil, nil)
 	_, err := libcgroups.New(libcgroups.Config{Host: tr.Host(), Path: "/x", Systemd: true})
-	require.ErrorIs(t, err, libcgroups.ErrSystemdUnsupported)
-	require.EqualError(t, err, `cgroup manager for "": systemd cgroup driver is not supported yet`)
+	require.ErrorIs(t, err, libcgroups.ErrInvalidPath)
+	require.EqualError(t, err, `linux.cgroupsPath: "/x" is not in the systemd form slice:prefix:name (1 parts): invalid systemd cgroupsPath: invalid cgroup path`)
 
 	_, err = libcgroups.New(libcgroups.Config{Host: tr.Host()})
 	require.ErrorIs(t, err, libcgroups.ErrInvalidPath)

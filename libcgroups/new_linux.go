@@ -19,6 +19,9 @@ func DetectSetup(root string) (Setup, error) {
 // With cfg.Rootless the manager uses the tree only where it is delegated
 // (see rootless_linux.go).
 func New(cfg Config) (Manager, error) {
+	if cfg.Systemd {
+		return newSystemd(cfg)
+	}
 	m, err := newManager(cfg)
 	if err != nil || !cfg.Rootless {
 		return m, err
@@ -27,9 +30,6 @@ func New(cfg Config) (Manager, error) {
 }
 
 func newManager(cfg Config) (Manager, error) {
-	if cfg.Systemd {
-		return nil, fmt.Errorf("cgroup manager for %q: %w", cfg.Name, ErrSystemdUnsupported)
-	}
 	p := cfg.Path
 	if p == "" {
 		p = cfg.Name
@@ -70,6 +70,9 @@ func newManager(cfg Config) (Manager, error) {
 // not used: the saved paths are authoritative, so a relative cgroupsPath is
 // not re-resolved against the cgroup of the command doing the loading.
 func Load(cfg Config, paths map[string]string) (Manager, error) {
+	if cfg.Systemd {
+		return loadSystemd(cfg, paths)
+	}
 	if cfg.Rootless {
 		if m, ok := loadRootless(paths); ok {
 			return m, nil
@@ -84,9 +87,6 @@ func Load(cfg Config, paths map[string]string) (Manager, error) {
 }
 
 func load(cfg Config, paths map[string]string) (Manager, error) {
-	if cfg.Systemd {
-		return nil, fmt.Errorf("cgroup manager for %q: %w", cfg.Name, ErrSystemdUnsupported)
-	}
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("load cgroup manager: no saved cgroup paths: %w", ErrInvalidPath)
 	}

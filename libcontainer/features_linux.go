@@ -35,7 +35,7 @@ func Features() *features.Features {
 			Namespaces:   namespaces,
 			Capabilities: capabilities.Names(),
 			// linux.resources.rdma is applied on v1 and v2 (libcgroups).
-			Cgroup: &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
+			Cgroup: &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &yes, Rdma: &yes},
 			Seccomp: &features.Seccomp{
 				Enabled:        &yes,
 				Actions:        actions,

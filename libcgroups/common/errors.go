@@ -10,8 +10,6 @@ var (
 	ErrNotExist = errors.New("cgroup does not exist")
 	// ErrInvalidPath means linux.cgroupsPath is malformed or escapes its root.
 	ErrInvalidPath = errors.New("invalid cgroup path")
-	// ErrSystemdUnsupported is returned when the systemd cgroup driver is asked for.
-	ErrSystemdUnsupported = errors.New("systemd cgroup driver is not supported yet")
 	// ErrNoCgroupFS means no cgroup filesystem was found at the configured root.
 	ErrNoCgroupFS = errors.New("no cgroup filesystem found")
 	// ErrControllerUnavailable means a resource was requested whose controller
