@@ -18,7 +18,7 @@ import (
 // what the runtime would refuse: a feature checkSupported refuses is
 // reported as disabled.
 func Features() *features.Features {
-	yes, no := true, false
+	yes := true
 	var namespaces []string
 	for _, t := range namespaceOrder {
 		namespaces = append(namespaces, string(t))
