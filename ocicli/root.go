@@ -67,7 +67,7 @@ func Execute(args []string, h Handler, v VersionInfo) int {
 // ExecuteContext is Execute with an explicit context and streams.
 func ExecuteContext(ctx context.Context, args []string, h Handler, v VersionInfo, stdin io.Reader, stdout, stderr io.Writer) int {
 	root, g := newRoot(h, v, args)
-	if name := commandName(root.PersistentFlags(), args); name != "" && name != "help" && !hasSubcommand(root, name) {
+	if name := commandName(root.PersistentFlags(), args); name != "" && !cobraBuiltin(name) && !hasSubcommand(root, name) {
 		// cobra would print the root's help for "nosuch -h" and exit 0;
 		// runc fails, and scripts probing for a subcommand rely on it.
 		fmt.Fprintf(stderr, "%s: unknown command %q (see '%s --help')\n", ProgramName, name, ProgramName)
@@ -208,6 +208,12 @@ func commandName(globals *pflag.FlagSet, args []string) string {
 		}
 	}
 	return ""
+}
+
+// cobraBuiltin reports whether name is a command cobra adds itself: help,
+// and the hidden commands the completion scripts call.
+func cobraBuiltin(name string) bool {
+	return name == "help" || name == cobra.ShellCompRequestCmd || name == cobra.ShellCompNoDescRequestCmd
 }
 
 // hasSubcommand reports whether root has a subcommand called name (or

@@ -6,9 +6,9 @@
 // As in gocontainer, the cgroup-aware GOMAXPROCS is off: it would keep the
 // cgroup's cpu.cfs_* files open in the container process for its whole
 // life, and the module runs on one thread anyway.
+//
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0
-
 package main
 
 import (
