@@ -139,7 +139,8 @@ rm -rf "$root"/usr/share/{doc,man,info,locale,lintian} "$root"/var/cache/apt/* "
 
 echo "vm: packing $(du -sh "$root" | cut -f1) into $image" >&2
 (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) >"$work/image.cpio"
-rm -f "$vm_cache"/image-"$vm_flavor"-*.cpio
 mv "$work/image.cpio" "$image"
+# Keep the three newest images of the flavor (other checkouts may use older recipes).
+ls -t "$vm_cache"/image-"$vm_flavor"-*.cpio | tail -n +4 | xargs -r rm -f
 echo "vm: image built in $((SECONDS - start))s" >&2
 echo "$kdir/vmlinuz $image"

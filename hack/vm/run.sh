@@ -14,6 +14,10 @@
 #   --log DIR         keep the kernel console and output logs in DIR
 #   --quiet           do not stream the output (it is still printed at the end on failure)
 #
+# Always in the guest: /gcvm/rootfs, a busybox root filesystem from
+# hack/mkrootfs.sh (made on the host, cached in $TMPDIR/gcvm-rootfs), so
+# `cp -a /gcvm/rootfs bundle/` gives a bundle without the slow in-guest build.
+#
 # The commands run as root from /gcvm in the guest under plain bash (no -e),
 # with HOME=/root and TMPDIR=/tmp, once `systemctl is-system-running --wait`
 # returns; their output (stdout and stderr, on the guest's second serial
@@ -83,8 +87,15 @@ cleanup() {
 trap cleanup EXIT
 
 # --- the per-run cpio: binary, files, the run script ---
+rootfs=${TMPDIR:-/tmp}/gcvm-rootfs
+if [[ ! -x $rootfs/bin/busybox || $rootfs -ot $vm_repo/hack/mkrootfs.sh ]]; then
+	rm -rf "$rootfs"
+	"$vm_repo/hack/mkrootfs.sh" "$rootfs" >/dev/null
+	touch "$rootfs"
+fi
 stage=$work/stage
 mkdir -p "$stage/gcvm" "$stage/usr/local/bin"
+cp -a "$rootfs" "$stage/gcvm/rootfs"
 [[ $binary == none ]] || install -m 0755 "$binary" "$stage/usr/local/bin/gocontainer"
 for a in "${adds[@]}"; do
 	src=${a%%=*} dest=${a#*=}
