@@ -3,6 +3,7 @@ package groups
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,13 +179,21 @@ func cgroupV1CPUGroup(env *support.Env) *framework.TestGroup {
 	)
 }
 
-// weight is runc's cpu.shares -> cpu.weight conversion.
+// weight is runc's current cpu.shares -> cpu.weight conversion
+// (opencontainers/cgroups#20, runc PR #4785; crun uses the same curve): a
+// quadratic in log2(shares) through 2 -> 1, 1024 -> 100, 262144 -> 10000.
+// youki's test used the old linear 1 + (shares-2)*9999/262142, which gives
+// 840 for 22000 where runc and crun now write 1204.
 func weight(shares uint64) string {
 	if shares == 0 {
 		return "100"
 	}
 	shares = min(max(shares, 2), 262144)
-	return fmt.Sprint(1 + ((shares-2)*9999)/262142)
+	if shares == 2 {
+		return "1"
+	}
+	l := math.Log2(float64(shares))
+	return fmt.Sprint(uint64(math.Ceil(math.Pow(10, (l*l+125*l)/612.0-7.0/34.0))))
 }
 
 func cgroupV2CPUGroup(env *support.Env) *framework.TestGroup {
