@@ -25,6 +25,11 @@ test:
 test-vm:
     hack/vm/test-vm.sh
 
+# NOT in `just test`: needs the systemd cgroup driver (issue 10 part 4).
+# Podman, containerd, Docker with systemd cgroups driving ./gocontainer in the VM.
+test-vm-clients *clients:
+    hack/vm/test-clients.sh {{clients}}
+
 # go test -v in every workspace module (modules with no packages are skipped).
 test-unit:
     hack/test-unit.sh

@@ -69,7 +69,7 @@ t1=$SECONDS
 set +e
 "$vm_dir/run.sh" --binary "$repo/gocontainer" --mem 4096 --timeout "${GCVM_TIMEOUT:-2700}" \
 	--add "$stage=/gcvm/repo" --add "$vm_dir/suite.sh=/gcvm/suite.sh" \
-	-- "mkdir -p /gcvm/itcache && ln -s /gcvm/rootfs /gcvm/itcache/rootfs && /gcvm/suite.sh $(printf '%q ' "${suites[@]}")" \
+	-- "/gcvm/suite.sh $(printf '%q ' "${suites[@]}")" \
 	2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
