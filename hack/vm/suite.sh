@@ -72,6 +72,10 @@ suite_oci() { # RUNTIME
 		OCI_LIST=$repo/tests/oci/list.txt OCI_RESULTS=/tmp/oci-results \
 		./oci.test -test.count=1 -test.v -test.timeout 0 -test.run '^TestRuntimeTools$') || r=$?
 	source "$repo/hack/cgroup-leave.sh" "$cg" || r=1
+	local p
+	while read -r p; do
+		echo "--- SKIP: TestRuntimeTools/$p (0.00s): runtime-tools v0.9.0 reads cgroups through v1 paths only (\"cgroupv2 is not supported yet\")"
+	done <"$repo/tests/oci/oci-skip.txt"
 	# What runtime-tools' cgroup programs leave behind when a run fails half way.
 	for d in /sys/fs/cgroup/cgrouptest /sys/fs/cgroup/testdir; do
 		[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null

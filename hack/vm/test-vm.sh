@@ -60,7 +60,16 @@ cp "$repo/tests/contest/ci-exclude.txt" "$stage/tests/contest/"
 	else
 		"$repo/hack/mkrootfs.sh" --tar "$stage/tests/oci/bin/rootfs-amd64.tar.gz"
 	fi
-	cp list.txt "$stage/tests/oci/"
+	# runtime-tools v0.9.0 finds cgroups through v1 paths only: its
+	# linux_cgroups_* programs print "cgroupv2 is not supported yet" (and
+	# linux_cgroups_cpus hangs until its timeout) on a pure v2 host. The VM
+	# leaves them out and reports them skipped (suite.sh, oci-skip.txt);
+	# delete_resources and delete_only_create_resources look for the pids
+	# cgroup the same way. The VM has every capability in its bounding set,
+	# so process_capabilities must pass outright there (no host xfail).
+	v1only='^(linux_cgroups_|delete_resources|delete_only_create_resources)'
+	grep -Ev "$v1only" list.txt | sed 's/ xfail: capability CAP_SYS_RESOURCE set$//' >"$stage/tests/oci/list.txt"
+	grep -E "$v1only" list.txt | awk '{ print $1 }' >"$stage/tests/oci/oci-skip.txt"
 )
 echo "test-vm: built in $((SECONDS - t0))s ($(du -sh "$stage" | cut -f1) for the guest); suites: ${suites[*]}" >&2
 
@@ -77,7 +86,7 @@ run_secs=$((SECONDS - t1))
 
 # --- results ---
 tr -d '\r' <"$log" | awk -v want="${suites[*]}" -v rc="$rc" -v secs="$run_secs" -v logname="$log" '
-function strip(s) { sub(/ \([0-9.]+s\)$/, "", s); return s }
+function strip(s) { sub(/ \([0-9.]+s\).*$/, "", s); return s }
 /^=== VM-SUITE / { suite = $3; started[suite] = 1; next }
 /^=== VM-SUITE-END / { ended[$3] = 1; suiterc[$3] = substr($4, 4); suitesecs[$3] = $5; suite = ""; next }
 suite != "" && /^[ \t]*--- (PASS|FAIL|SKIP): / {
