@@ -93,7 +93,8 @@ suite != "" && /^[ \t]*--- (PASS|FAIL|SKIP): / {
 	line = $0
 	sub(/^[ \t]*--- /, "", line)
 	st = substr(line, 1, 4)
-	name = suite "/" strip(substr(line, 7))
+	name = strip(substr(line, 7))
+	if (index(name, suite "/") != 1) name = suite "/" name
 	if (!(name in status)) order[++n] = name
 	status[name] = st
 	next
