@@ -129,6 +129,11 @@ func TestUpdateChangesTheKernelLimitsOfARunningContainer(t *testing.T) {
 		{"intel_rdt_mba", []string{"--mem-bw-schema", "MB:0=50"}, []string{"linux.intelRdt", "resctrl filesystem is not mounted"}},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
+			if bad.name == "shares_out_of_range" && pureV2() {
+				// cpu.shares 1 is below the v1 kernel's minimum of 2; on v2
+				// it maps to cpu.weight 1, as runc has it: a valid update.
+				t.Skip("cgroup v2 maps every cpu.shares onto cpu.weight: nothing is out of range")
+			}
 			res := r.run(t, append(append([]string{"update"}, bad.args...), id)...)
 			requireOneLineError(t, res, bad.names...)
 			require.Equal(t, want, readLimits(t, files), "a refused update changed the kernel's limits")
