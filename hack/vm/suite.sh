@@ -56,11 +56,13 @@ suite_integration() { # RUNTIME [REGEX]
 }
 
 suite_contest() { # RUNTIME [contest -t selections...]
-	local rt=$1 cg=gocontainer-contest-vm r=0
+	local rt=$1 cg=gocontainer-contest-vm r=0 rootfs=${TMPDIR:-/tmp}/contest-rootfs
 	shift
+	# On the bundles' filesystem, so that contest can hard-link it.
+	[[ -d $rootfs ]] || cp -a /gcvm/rootfs "$rootfs"
 	source "$repo/hack/cgroup-enter.sh" "$cg"
 	"$repo/tests/contest/contest" run --runtime "$rt" --runtimetest "$repo/tests/contest/runtimetest" \
-		--rootfs /gcvm/rootfs --exclude "$repo/tests/contest/ci-exclude.txt" ${1:+-t "$@"} || r=$?
+		--rootfs "$rootfs" --exclude "$repo/tests/contest/ci-exclude.txt" ${1:+-t "$@"} || r=$?
 	source "$repo/hack/cgroup-leave.sh" "$cg" || r=1
 	return $r
 }
