@@ -21,7 +21,11 @@ client=""
 check() { # check NAME REGEX CMD... (WANT_RC=n for another exit status)
 	local name=$1 want=$2 out rc start=$SECONDS
 	shift 2
-	out=$(timeout 120 "$@" 2>&1 | tr -d '\r\000')
+	if declare -F "$1" >/dev/null; then # a function of this script
+		out=$("$@" 2>&1 | tr -d '\r\000')
+	else
+		out=$(timeout 120 "$@" 2>&1 | tr -d '\r\000')
+	fi
 	rc=${PIPESTATUS[0]}
 	if [[ $rc -eq ${WANT_RC:-0} ]] && [[ $out =~ $want ]]; then
 		echo "--- PASS: clients/$client/$name ($((SECONDS - start)).00s)"
