@@ -13,10 +13,22 @@ build:
 # Everything CI runs: unit tests, fuzzing (bounded), integration tests of the binary,
 # runtime-tools, contest, the rootless checks as an unprivileged user,
 # then Podman, containerd and Docker driving the runtime, all against
-# ./gocontainer.
+# ./gocontainer, and last the suites again in a pure cgroup v2 VM.
 # Every layer runs even when an earlier one fails, so one run shows every result.
 test:
-    rc=0; hack/test-unit.sh || rc=1; just test-fuzz || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; just test-release || rc=1; exit $rc
+    rc=0; hack/test-unit.sh || rc=1; just test-fuzz || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; just test-release || rc=1; just test-vm || rc=1; exit $rc
+
+# hack/vm: installs qemu-system-x86 and debootstrap, caches the image in
+# /var/cache/gocontainer-vm; GCVM_SUITES picks suites; the last line is
+# "vm: N passed, M failed, K skipped". See docs/testing.md.
+# Integration, contest, runtime-tools, rootless in a pure cgroup v2 VM with systemd as PID 1.
+test-vm:
+    hack/vm/test-vm.sh
+
+# NOT in `just test` (Podman, containerd and Docker in the VM take long; run by hand).
+# Podman, containerd, Docker with systemd cgroups driving ./gocontainer in the VM.
+test-vm-clients *clients:
+    hack/vm/test-clients.sh {{clients}}
 
 # go test -v in every workspace module (modules with no packages are skipped).
 test-unit:

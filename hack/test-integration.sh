@@ -9,7 +9,10 @@
 # the busybox rootfs once (cached in $GOCONTAINER_IT_CACHE, default
 # ${TMPDIR:-/tmp}/gocontainer-it-cache), moves itself into a cgroup of its
 # own (containers without an absolute cgroupsPath land under the caller's
-# cgroup) and leaves it again on exit.
+# cgroup) and leaves it again on exit. GOCONTAINER_IT_TEST names a test
+# binary built earlier with `go test -c` (hack/vm runs one in the VM, which
+# has no Go): it runs instead of `go test`, with -run/-v/-count/-timeout/-skip
+# given to it as -test.run etc.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,4 +50,15 @@ trap cleanup EXIT
 source "$repo/hack/cgroup-enter.sh" "$cg"
 
 cd "$repo/tests/integration"
+if [[ -n ${GOCONTAINER_IT_TEST:-} ]]; then
+	args=()
+	for a in "$@"; do
+		case $a in
+		-run | -run=* | -skip | -skip=* | -v | -count | -count=* | -timeout | -timeout=*) args+=("-test.${a#-}") ;;
+		*) args+=("$a") ;;
+		esac
+	done
+	GOCONTAINER=$bin GOCONTAINER_ROOTFS=$cache/rootfs "$GOCONTAINER_IT_TEST" -test.count=1 -test.v -test.timeout 20m "${args[@]}"
+	exit
+fi
 GOCONTAINER=$bin GOCONTAINER_ROOTFS=$cache/rootfs go test -count=1 -v -timeout 10m "$@" ./...

@@ -68,7 +68,13 @@ G=$work/gocontainer
 xdg=$work/xdg
 mkdir -m 700 "$xdg"
 chown "$uid:$gid" "$xdg"
-"$repo/hack/mkrootfs.sh" "$work/bundle/rootfs" >/dev/null
+if [[ -n ${GOCONTAINER_ROOTFS:-} ]]; then
+	# A rootfs made earlier (the VM, where building one is slow).
+	mkdir -p "$work/bundle"
+	cp -a "$GOCONTAINER_ROOTFS" "$work/bundle/rootfs"
+else
+	"$repo/hack/mkrootfs.sh" "$work/bundle/rootfs" >/dev/null
+fi
 chown -R "$uid:$gid" "$work/bundle"
 
 # as_user CMD...: run CMD as the user with a clean environment.

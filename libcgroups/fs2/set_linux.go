@@ -135,9 +135,8 @@ func (m *Manager) validate(r *specs.LinuxResources) error {
 		}
 	}
 	if c := r.CPU; c != nil {
-		if err := minusOneOrMore("cpu.quota", c.Quota); err != nil {
-			return err
-		}
+		// Any negative cpu.quota means unlimited ("max"), as runc writes it
+		// on v2 and as the v1 kernel reads cfs_quota_us: no check here.
 		// Bounds of kernel/sched/core.c tg_set_cfs_bandwidth: a quota of
 		// at least 1ms, a period from 1ms to 1s.
 		if c.Quota != nil && *c.Quota > 0 && *c.Quota < 1000 {
@@ -482,7 +481,7 @@ func (m *Manager) planCPU(c *specs.LinuxCPU) ([]step, error) {
 	if quotaSet || periodSet {
 		var quota string
 		if quotaSet {
-			quota = numOrMax(*c.Quota)
+			quota = numOrMax(max(*c.Quota, -1))
 		} else {
 			// Period only: keep the quota in force (at creation that is
 			// "max", which is what runc writes; on update runc re-sends

@@ -63,8 +63,8 @@ func TestPauseFreezesEveryProcess(t *testing.T) {
 	b := newBundle(t, spec)
 	id := "pausebusy"
 	r.deleteOnCleanup(t, id)
-	freezerState := v1File(t, "freezer", cg, "freezer.state")
-	procsFile := v1File(t, "pids", cg, "cgroup.procs")
+	freezerState := freezerState(t, cg)
+	procsFile := cgFile(t, "pids", cg, "cgroup.procs")
 
 	r.ok(t, "run", "--detach", "--bundle", b.dir, id)
 	eventually(t, 10*time.Second, "/ready from the container", func() bool {
@@ -88,15 +88,15 @@ func TestPauseFreezesEveryProcess(t *testing.T) {
 
 	r.ok(t, "pause", id)
 	require.Equal(t, "paused", r.mustState(t, id).Status)
-	require.Equal(t, "FROZEN", cgValue(t, freezerState))
+	require.Equal(t, "FROZEN", freezerState())
 	frozen := cpuTicksOf(t, pids)
 	time.Sleep(300 * time.Millisecond)
 	require.Equal(t, frozen, cpuTicksOf(t, pids), "CPU ticks (pid: utime+stime) of paused processes changed over 300ms")
-	require.Equal(t, "FROZEN", cgValue(t, freezerState))
+	require.Equal(t, "FROZEN", freezerState())
 
 	r.ok(t, "resume", id)
 	require.Equal(t, "running", r.mustState(t, id).Status)
-	require.Equal(t, "THAWED", cgValue(t, freezerState))
+	require.Equal(t, "THAWED", freezerState())
 	allAdvance(t, pids, frozen, "every process to use CPU again after resume")
 
 	r.ok(t, "delete", "-f", id)

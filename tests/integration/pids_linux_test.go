@@ -38,10 +38,10 @@ func TestPidsLimitStopsAForkBomb(t *testing.T) {
 	id := "pidsbomb"
 	r.deleteOnCleanup(t, id)
 
-	current := v1File(t, "pids", cg, "pids.current")
-	events := v1File(t, "pids", cg, "pids.events")
+	current := cgFile(t, "pids", cg, "pids.current")
+	events := cgFile(t, "pids", cg, "pids.events")
 	r.ok(t, "create", "--bundle", b.dir, id)
-	require.Equal(t, strconv.Itoa(limit), cgValue(t, v1File(t, "pids", cg, "pids.max")), "pids.max from the spec")
+	require.Equal(t, strconv.Itoa(limit), cgValue(t, cgFile(t, "pids", cg, "pids.max")), "pids.max from the spec")
 
 	// Sample pids.current for the whole run: the limit must hold at every
 	// moment, not only once the bomb is over.
@@ -94,7 +94,7 @@ func TestPidsLimitStopsAForkBomb(t *testing.T) {
 	require.Equal(t, strconv.Itoa(limit), cgValue(t, current), "pids.current once the bomb is over")
 	mu.Unlock()
 
-	procs := strings.Fields(cgValue(t, v1File(t, "pids", cg, "cgroup.procs")))
+	procs := strings.Fields(cgValue(t, cgFile(t, "pids", cg, "cgroup.procs")))
 	require.Len(t, procs, limit, "processes in the container's pids cgroup: %v", procs)
 
 	// v1 pids.events is "max N": how many forks the limit refused.

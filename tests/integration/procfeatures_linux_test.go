@@ -142,7 +142,14 @@ func TestExecCPUAffinityIsTheContainerProcesssAffinity(t *testing.T) {
 			a := tc.aff
 			spec.Process.ExecCPUAffinity = &a
 			pid := startSleeper(t, r, spec, "affinity", "process.execCPUAffinity")
-			require.Equal(t, tc.want, cpusAllowed(t, pid))
+			want := tc.want
+			if tc.aff.Final == "" && kernelBefore(t, 6, 2) && fileExists("/sys/fs/cgroup/"+spec.Linux.CgroupsPath+"/cpuset.cpus") {
+				// Before Linux 6.2 moving a task into a cpuset resets its
+				// affinity to the cpuset's CPUs, so "initial" does not last
+				// (the same with runc); hack/vm runs Debian 12's 6.1.
+				want = cpusAllowed(t, os.Getpid())
+			}
+			require.Equal(t, want, cpusAllowed(t, pid))
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -366,7 +367,9 @@ func delegatedRuntime(t *testing.T, e *rootlessEnv) (*rt, []string) {
 	require.NotEmpty(t, dirs, "no cgroup hierarchy mounted")
 	for _, d := range dirs {
 		require.NoError(t, os.MkdirAll(d, 0o755))
-		if _, err := os.Stat(filepath.Join(d, "cpuset.cpus")); err == nil {
+		// A new v1 cpuset starts empty; a v2 one uses its parent's (whose
+		// root has no cpuset.cpus to copy).
+		if _, err := os.Stat(filepath.Join(d, "cpuset.cpus")); err == nil && !pureV2() {
 			for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
 				v, err := os.ReadFile(filepath.Join(filepath.Dir(d), f))
 				require.NoError(t, err)
@@ -384,11 +387,36 @@ func delegatedRuntime(t *testing.T, e *rootlessEnv) (*rt, []string) {
 	// cgroup-enter.sh moves itself into NAME in every hierarchy (as root,
 	// creating nothing: the directories exist), then execs the runtime as
 	// the user, whose cgroup is now NAME.
+	wrapper := filepath.Join(e.work, "gocontainer-delegated")
+	if pureV2() {
+		// cgroup v2's no-internal-processes rule: a cgroup with processes
+		// cannot enable controllers for its children. As systemd's
+		// Delegate=yes units do, the runtime runs in a leaf (NAME/runtime)
+		// and the containers get NAME/<id> (delegatedCgroupsPath).
+		leaf := filepath.Join(dirs[0], "runtime")
+		require.NoError(t, os.Mkdir(leaf, 0o755))
+		require.NoError(t, os.Chown(leaf, e.u.uid, e.u.gid))
+		for _, f := range []string{"cgroup.procs", "cgroup.threads", "cgroup.subtree_control"} {
+			require.NoError(t, os.Chown(filepath.Join(leaf, f), e.u.uid, e.u.gid))
+		}
+		t.Cleanup(func() { _ = os.Remove(leaf) })
+		require.NoError(t, os.WriteFile(wrapper, []byte(fmt.Sprintf("#!/bin/sh\necho $$ >%s/cgroup.procs || exit 1\nexec %s \"$@\"\n", leaf, e.rt.bin)), 0o755))
+		return &rt{bin: wrapper, root: e.rt.root}, dirs
+	}
 	enter, err := filepath.Abs("../../hack/cgroup-enter.sh")
 	require.NoError(t, err)
-	wrapper := filepath.Join(e.work, "gocontainer-delegated")
 	require.NoError(t, os.WriteFile(wrapper, []byte(fmt.Sprintf("#!/bin/sh\nexec %s %s %s \"$@\"\n", enter, name, e.rt.bin)), 0o755))
 	return &rt{bin: wrapper, root: e.rt.root}, dirs
+}
+
+// delegatedCgroupsPath is the cgroupsPath a container of delegatedRuntime
+// gets: none on a hybrid host (the runtime's own delegated cgroup/<id>),
+// /NAME/<id> on a pure v2 host, where the runtime's own cgroup is a leaf.
+func delegatedCgroupsPath(id string) string {
+	if !pureV2() {
+		return ""
+	}
+	return fmt.Sprintf("/gcrootless-it-%d/%s", os.Getpid(), id)
 }
 
 func TestRootlessDelegatedCgroupIsUsed(t *testing.T) {
@@ -397,10 +425,11 @@ func TestRootlessDelegatedCgroupIsUsed(t *testing.T) {
 	name := fmt.Sprintf("gcrootless-it-%d", os.Getpid())
 
 	limit := int64(7)
+	id := "rl-delegated"
 	dir := e.bundle(t, func(s *specs.Spec) {
 		s.Linux.Resources = &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &limit}}
+		s.Linux.CgroupsPath = delegatedCgroupsPath(id)
 	}, "sleep", "300")
-	id := "rl-delegated"
 	r.deleteOnCleanup(t, id)
 	res := r.ok(t, "create", "--bundle", dir, id)
 	require.NotContains(t, res.stderr, "not delegated")
@@ -446,7 +475,7 @@ func TestRootlessDelegatedCgroupIsUsed(t *testing.T) {
 const delegatedCgroupProbe = `n=0
 while IFS=: read -r _ ctrl path; do
 	case "$ctrl" in
-	"") m=/sys/fs/cgroup/unified ;;
+	"") m=/sys/fs/cgroup; [ -d /sys/fs/cgroup/unified ] && m=/sys/fs/cgroup/unified ;;
 	name=*) m=/sys/fs/cgroup/${ctrl#name=} ;;
 	*) m=/sys/fs/cgroup/${ctrl%%,*} ;;
 	esac
@@ -475,7 +504,14 @@ func TestRootlessCgroupMountIsReadOnlyWithADelegatedCgroup(t *testing.T) {
 		{"only_the_rbind_ro_sys", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			id := "rl-cgroup-ro-" + strconv.FormatBool(tc.cgroupMount)
 			dir := e.bundle(t, func(s *specs.Spec) {
+				if pureV2() {
+					// On cgroup v2, spec --rootless adds a cgroup namespace
+					// (as runc's does); the CVE's container has none.
+					s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(ns specs.LinuxNamespace) bool { return ns.Type == specs.CgroupNamespace })
+					s.Linux.CgroupsPath = delegatedCgroupsPath(id)
+				}
 				for _, ns := range s.Linux.Namespaces {
 					require.NotEqual(t, specs.CgroupNamespace, ns.Type, "the rootless spec has no cgroup namespace")
 				}
@@ -489,7 +525,6 @@ func TestRootlessCgroupMountIsReadOnlyWithADelegatedCgroup(t *testing.T) {
 					s.Mounts = kept
 				}
 			}, "sh", "-c", delegatedCgroupProbe)
-			id := "rl-cgroup-ro-" + strconv.FormatBool(tc.cgroupMount)
 			r.deleteOnCleanup(t, id)
 			res := r.ok(t, "run", "--bundle", dir, id)
 			require.NotContains(t, res.stderr, "not delegated", "the user's cgroup is delegated: the container must get one")

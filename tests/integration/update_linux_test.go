@@ -50,6 +50,9 @@ type limits struct {
 
 func readLimits(t *testing.T, f limits) limits {
 	t.Helper()
+	if pureV2() {
+		return readLimitsV2(t, f)
+	}
 	return limits{
 		memory: cgValue(t, f.memory), memsw: cgValue(t, f.memsw), pids: cgValue(t, f.pids),
 		shares: cgValue(t, f.shares), quota: cgValue(t, f.quota), period: cgValue(t, f.period), cpus: cgValue(t, f.cpus),
@@ -63,15 +66,7 @@ func readLimits(t *testing.T, f limits) limits {
 func TestUpdateChangesTheKernelLimitsOfARunningContainer(t *testing.T) {
 	r := newRuntime(t)
 	cg := uniqueCgroup(t)
-	files := limits{
-		memory: v1File(t, "memory", cg, "memory.limit_in_bytes"),
-		memsw:  v1File(t, "memory", cg, "memory.memsw.limit_in_bytes"),
-		pids:   v1File(t, "pids", cg, "pids.max"),
-		shares: v1File(t, "cpu", cg, "cpu.shares"),
-		quota:  v1File(t, "cpu", cg, "cpu.cfs_quota_us"),
-		period: v1File(t, "cpu", cg, "cpu.cfs_period_us"),
-		cpus:   v1File(t, "cpuset", cg, "cpuset.cpus"),
-	}
+	files := limitFiles(t, cg)
 	spec := baseSpec("sleep", "1000")
 	spec.Linux.CgroupsPath = cg
 	limit, pids := int64(128<<20), int64(50)
@@ -92,7 +87,7 @@ func TestUpdateChangesTheKernelLimitsOfARunningContainer(t *testing.T) {
 	got := readLimits(t, files)
 	require.Equal(t, strconv.Itoa(64<<20), got.memory)
 	require.Equal(t, "20", got.pids)
-	require.Equal(t, "512", got.shares)
+	require.Equal(t, wantShares(t, 512), got.shares)
 
 	// A --resources file: what it leaves out (cpu.shares) stays, the CFS
 	// pair is written together.
@@ -134,6 +129,11 @@ func TestUpdateChangesTheKernelLimitsOfARunningContainer(t *testing.T) {
 		{"intel_rdt_mba", []string{"--mem-bw-schema", "MB:0=50"}, []string{"linux.intelRdt", "resctrl filesystem is not mounted"}},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
+			if bad.name == "shares_out_of_range" && pureV2() {
+				// cpu.shares 1 is below the v1 kernel's minimum of 2; on v2
+				// it maps to cpu.weight 1, as runc has it: a valid update.
+				t.Skip("cgroup v2 maps every cpu.shares onto cpu.weight: nothing is out of range")
+			}
 			res := r.run(t, append(append([]string{"update"}, bad.args...), id)...)
 			requireOneLineError(t, res, bad.names...)
 			require.Equal(t, want, readLimits(t, files), "a refused update changed the kernel's limits")
@@ -152,7 +152,7 @@ func TestUpdateChangesTheKernelLimitsOfARunningContainer(t *testing.T) {
 func TestUpdateOfCreatedAndPausedContainers(t *testing.T) {
 	r := newRuntime(t)
 	cg := uniqueCgroup(t)
-	pidsMax := v1File(t, "pids", cg, "pids.max")
+	pidsMax := cgFile(t, "pids", cg, "pids.max")
 	spec := baseSpec("sleep", "1000")
 	spec.Linux.CgroupsPath = cg
 	b := newBundle(t, spec)

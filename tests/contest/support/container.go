@@ -62,6 +62,11 @@ func (e *Env) NewBundle(t *framework.T, spec *specs.Spec) (*Bundle, error) {
 	// Hard links: a bundle costs a directory tree, not a copy of busybox.
 	// Tests only add files to the rootfs; none rewrites a linked one.
 	if out, err := exec.Command("cp", "-a", "--link", e.Rootfs, b.Rootfs()).CombinedOutput(); err != nil {
+		// Across filesystems every link fails but cp has made the
+		// directories: start again, or the copy lands in rootfs/rootfs.
+		if err := os.RemoveAll(b.Rootfs()); err != nil {
+			return nil, fmt.Errorf("copy rootfs: %w", err)
+		}
 		if out2, err2 := exec.Command("cp", "-a", e.Rootfs, b.Rootfs()).CombinedOutput(); err2 != nil {
 			return nil, fmt.Errorf("copy rootfs: %v: %s / %v: %s", err, out, err2, out2)
 		}
