@@ -20,6 +20,10 @@ fuzztime=${FUZZTIME:-5s}
 filter=${1:-.}
 modules=(libcgroups libseccomp libcontainer ocicli cmd/gocontainer)
 failed=()
+# count_files DIR: how many files DIR holds (0 when it does not exist).
+count_files() {
+	if [[ -d $1 ]]; then find "$1" -type f | wc -l; else echo 0; fi
+}
 n=0
 start=$SECONDS
 bindir=$(mktemp -d)
@@ -44,10 +48,29 @@ for m in "${modules[@]}"; do
 			echo "test-fuzz: $dir $name ($fuzztime)"
 			# In the package directory, as go test runs it: the seed corpus
 			# and crashers live in testdata/fuzz/<name>.
-			if ! (cd "$dir" && "$bin" -test.run='^$' -test.fuzz="^${name}\$" -test.fuzztime="$fuzztime" \
-				-test.parallel=2 -test.fuzzcachedir="$cache/$pkg"); then
+			# Go's fuzz coordinator sometimes ends a run that found nothing
+			# with "context deadline exceeded" when a worker answers late
+			# at the deadline on a loaded machine (no input is written to
+			# testdata/fuzz then): such a run is repeated, at most twice.
+			# Any other failure, or a written crasher, fails at once.
+			for try in 1 2 3; do
+				out=$bindir/out
+				crashers_before=$(count_files "$dir/testdata/fuzz/$name")
+				if (cd "$dir" && "$bin" -test.run='^$' -test.fuzz="^${name}\$" -test.fuzztime="$fuzztime" \
+					-test.parallel=2 -test.fuzzcachedir="$cache/$pkg") >"$out" 2>&1; then
+					cat "$out"
+					break
+				fi
+				cat "$out"
+				crashers_after=$(count_files "$dir/testdata/fuzz/$name")
+				if ((try < 3 && crashers_after == crashers_before)) && grep -q 'context deadline exceeded' "$out" &&
+					! grep -q 'Failing input written to' "$out"; then
+					echo "test-fuzz: $name: the fuzz coordinator timed out without a crasher; running it again"
+					continue
+				fi
 				failed+=("$dir:$name")
-			fi
+				break
+			done
 		done
 	done
 done
