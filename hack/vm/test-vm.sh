@@ -20,12 +20,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 repo=$vm_repo
 
 # The suites, each "SUITE[@DRIVER][=SELECTION]" (see hack/vm/suite.sh).
-# cgroup_tests are the integration tests about cgroups; the systemd line
-# runs them, the contest cgroup groups and runtime-tools again with
-# --systemd-cgroup: uncomment it once the systemd driver has landed.
+# runtime-tools runs a second time with --systemd-cgroup (every container a
+# transient scope). The integration tests' own TestSystemd* drive the
+# systemd driver in the first run. The integration and contest cgroup
+# tests cannot run with the systemd driver yet: their cgroupsPath values
+# are absolute paths, which the systemd driver refuses as runc's does
+# (slice:prefix:name only); the commented line is for when they compute
+# the systemd form.
 cgroup_tests='Cgroup|Pause|Update|Pids|Events|Memory|KillAll|DeleteForce|ExecSubCgroup|ExecJoins'
-suites=(integration contest oci rootless)
-# suites+=("integration@systemd=$cgroup_tests" "contest@systemd=cgroups,update" "oci@systemd")
+suites=(integration contest oci rootless oci@systemd)
+# suites+=("integration@systemd=$cgroup_tests" "contest@systemd=cgroup_v2_cpu,update")
 if [[ -n ${GCVM_SUITES:-} ]]; then
 	read -ra suites <<<"$GCVM_SUITES"
 fi
