@@ -51,6 +51,13 @@ test-podman runtime="./gocontainer":
 test-containerd runtime="./gocontainer":
     hack/test-containerd.sh {{runtime}}
 
+# The Kubernetes node path: containerd 1.6's CRI plugin with a runtime handler
+# gocontainer (runc shim, BinaryName = RUNTIME) driven by crictl: a pod with
+# two containers sharing its network namespace, exec, logs, stats, limits,
+# exit codes, and nothing left after the pod is removed (docs/kubernetes.md).
+test-cri runtime="./gocontainer":
+    hack/test-cri.sh {{runtime}}
+
 # Docker (a private dockerd, --add-runtime gc=RUNTIME) driving RUNTIME: run,
 # run -it, exec, exec -it, pause, stop, security options, limits.
 test-docker runtime="./gocontainer":
