@@ -165,7 +165,7 @@ cat >"$work/pod.json" <<EOF
   }
 }
 EOF
-# container_json NAME LOGFILE ARGS-JSON [RESOURCES-JSON]
+# container_json NAME LOGFILE ARGS-JSON [RESOURCES-JSON [SECURITY-CONTEXT-JSON]]
 container_json() {
 	cat <<EOF
 {
@@ -173,7 +173,7 @@ container_json() {
   "image": {"image": "$image"},
   "command": $3,
   "log_path": "$2",
-  "linux": {"resources": ${4:-{\}}}
+  "linux": {"resources": ${4:-{\}}, "security_context": ${5:-{\}}}
 }
 EOF
 }
@@ -184,7 +184,9 @@ container_json server server.log \
 container_json client client.log \
 	'["sh", "-c", "for i in $(seq 100); do wget -qO- http://127.0.0.1:18080/ && break; sleep 0.1; done; exec sleep 600"]' \
 	>"$work/client.json"
-container_json exiter exiter.log '["sh", "-c", "echo exiting-7; exit 7"]' >"$work/exiter.json"
+container_json exiter exiter.log '["sh", "-c", "echo exiting-7 uid=$(id -u); touch /x 2>/dev/null || echo rootfs-ro; exit 7"]' \
+	'{}' '{"run_as_user": {"value": 1000}, "readonly_rootfs": true}' >"$work/exiter.json"
+container_json stubborn stubborn.log '["sh", "-c", "trap \"\" TERM; echo ready; while :; do sleep 1; done"]' >"$work/stubborn.json"
 
 pod=
 check runp '^[0-9a-f]{64}$' "${CRI[@]}" runp --runtime gocontainer "$work/pod.json"
@@ -240,7 +242,20 @@ check create_exiter '^[0-9a-f]{64}$' echo "$exiter"
 check start_exiter "$exiter" "${CRI[@]}" start "$exiter"
 check exited_status 'CONTAINER_EXITED 7' bash -c "for i in \$(seq 100); do ${CRI[*]} inspect $exiter | jq -r .status.state | grep -q EXITED && break; sleep 0.1; done; ${CRI[*]} inspect $exiter | jq -r '.status.state + \" \" + (.status.exitCode|tostring)'"
 check exited_listed "${exiter:0:13} .*Exited +exiter" "${CRI[@]}" ps -a
-check exited_logs 'exiting-7' "${CRI[@]}" logs "$exiter"
+check exited_logs_user_readonly 'exiting-7 uid=1000.rootfs-ro' "${CRI[@]}" logs "$exiter"
+
+# crictl update: the shim runs the runtime's update with the new resources.
+check update '' "${CRI[@]}" update --memory 134217728 --cpu-period 100000 --cpu-quota 30000 "$server"
+check updated_memory_limit '^134217728$' cat "$(cgfile memory memory.limit_in_bytes)"
+check updated_cpu_quota '^30000$' cat "$(cgfile cpu cpu.cfs_quota_us)"
+
+# A container that ignores SIGTERM: stop -t 1 ends it with SIGKILL (137).
+stubborn=$("${CRI[@]}" create "$pod" "$work/stubborn.json" "$work/pod.json" 2>&1)
+check create_stubborn '^[0-9a-f]{64}$' echo "$stubborn"
+check start_stubborn "$stubborn" "${CRI[@]}" start "$stubborn"
+check stubborn_ready 'ready' bash -c "for i in \$(seq 100); do ${CRI[*]} logs $stubborn 2>&1 | grep -q ready && break; sleep 0.1; done; ${CRI[*]} logs $stubborn"
+check stop_timeout_kills "$stubborn" "${CRI[@]}" stop -t 1 "$stubborn"
+check killed_exit_code 'CONTAINER_EXITED 137' bash -c "${CRI[*]} inspect $stubborn | jq -r '.status.state + \" \" + (.status.exitCode|tostring)'"
 
 # Stop the server (SIGTERM to httpd) and then the pod with the client still
 # running; remove it all: nothing of the pod may be left.
@@ -252,6 +267,6 @@ check no_pods '^$' "${CRI[@]}" pods -q
 check no_containers '^$' "${CRI[@]}" ps -aq
 check no_process_left '^$' bash -c "for p in $pod_pid $server_pid $client_pid; do [ -e /proc/\$p ] && echo left: \$p \$(tr '\0' ' ' </proc/\$p/cmdline); done; true"
 check no_cgroup_left '^$' bash -c "find /sys/fs/cgroup/*$cgparent -mindepth 1 -type d 2>/dev/null; true"
-check no_mount_left '^$' bash -c "grep -E '$pod|$server|$client_id|$exiter' /proc/self/mountinfo; true"
+check no_mount_left '^$' bash -c "grep -E '$pod|$server|$client_id|$exiter|$stubborn' /proc/self/mountinfo; true"
 check no_netns_left '^$' bash -c "[ -n '$netns' ] && [ -e '$netns' ] && echo left: $netns; ! grep -F '$netns' /proc/self/mountinfo"
 exit $failed
