@@ -227,12 +227,42 @@ check exec_tty '/dev/pts/[0-9]+' script -qec "${CRI[*]} exec -it $server tty" /d
 
 # Limits from the container config, read from the cgroups the runtime made
 # (the server's, as /proc/PID/cgroup names them).
-cgfile() { echo "/sys/fs/cgroup/$1$(awk -F: -v c="$1" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$server_pid/cgroup")/$2"; }
-check cgroup_under_parent "^$cgparent/" awk -F: '$2 == "memory" { print $3 }' "/proc/$server_pid/cgroup"
-check memory_limit '^67108864$' cat "$(cgfile memory memory.limit_in_bytes)"
-check cpu_quota '^50000$' cat "$(cgfile cpu cpu.cfs_quota_us)"
-check cpu_period '^100000$' cat "$(cgfile cpu cpu.cfs_period_us)"
-check cpu_shares '^512$' cat "$(cgfile cpu cpu.shares)"
+# cgread memory|quota|period|shares: the server's value, from cgroup v1
+# files or, on a cgroup2-only host, from memory.max, cpu.max and cpu.weight
+# (shares 512 is weight 20 there, as runc converts it).
+cgread() {
+	local v1 path
+	if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then
+		path=/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' "/proc/$server_pid/cgroup")
+		case $1 in
+		memory) cat "$path/memory.max" ;;
+		quota) awk '{ print $1 }' "$path/cpu.max" ;;
+		period) awk '{ print $2 }' "$path/cpu.max" ;;
+		shares) cat "$path/cpu.weight" ;;
+		esac
+		return
+	fi
+	v1() { cat "/sys/fs/cgroup/$1$(awk -F: -v c="$1" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$server_pid/cgroup")/$2"; }
+	case $1 in
+	memory) v1 memory memory.limit_in_bytes ;;
+	quota) v1 cpu cpu.cfs_quota_us ;;
+	period) v1 cpu cpu.cfs_period_us ;;
+	shares) v1 cpu cpu.shares ;;
+	esac
+}
+[[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]] && shares=20 || shares=512
+cgpath() {
+	if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then
+		awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup"
+	else
+		awk -F: '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == "memory") print $3 }' "/proc/$1/cgroup"
+	fi
+}
+check cgroup_under_parent "^$cgparent/" echo "$(cgpath "$server_pid")"
+check memory_limit '^67108864$' echo "$(cgread memory)"
+check cpu_quota '^50000$' echo "$(cgread quota)"
+check cpu_period '^100000$' echo "$(cgread period)"
+check cpu_shares "^$shares\$" echo "$(cgread shares)"
 
 check stats 'mem=[1-9][0-9]* cpu=[0-9]+' bash -c "${CRI[*]} stats -o json --id $server | jq -r '.stats[0] | \"mem=\" + .memory.workingSetBytes.value + \" cpu=\" + .cpu.usageCoreNanoSeconds.value'"
 
@@ -246,8 +276,8 @@ check exited_logs_user_readonly 'exiting-7 uid=1000.rootfs-ro' "${CRI[@]}" logs 
 
 # crictl update: the shim runs the runtime's update with the new resources.
 check update '' "${CRI[@]}" update --memory 134217728 --cpu-period 100000 --cpu-quota 30000 "$server"
-check updated_memory_limit '^134217728$' cat "$(cgfile memory memory.limit_in_bytes)"
-check updated_cpu_quota '^30000$' cat "$(cgfile cpu cpu.cfs_quota_us)"
+check updated_memory_limit '^134217728$' echo "$(cgread memory)"
+check updated_cpu_quota '^30000$' echo "$(cgread quota)"
 
 # A container that ignores SIGTERM: stop -t 1 ends it with SIGKILL (137).
 stubborn=$("${CRI[@]}" create "$pod" "$work/stubborn.json" "$work/pod.json" 2>&1)
