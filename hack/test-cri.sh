@@ -287,6 +287,22 @@ check stubborn_ready 'ready' bash -c "for i in \$(seq 100); do ${CRI[*]} logs $s
 check stop_timeout_kills "$stubborn" "${CRI[@]}" stop -t 1 "$stubborn"
 check killed_exit_code 'CONTAINER_EXITED 137' bash -c "${CRI[*]} inspect $stubborn | jq -r '.status.state + \" \" + (.status.exitCode|tostring)'"
 
+# A second pod sharing one pid namespace (namespace_options.pid = POD):
+# the runtime joins the pause process's; ps in the container sees it as 1.
+sed -e 's/gc-cri-pod/gc-cri-pidpod/g' -e "s/\"uid\": \"$uid\"/\"uid\": \"$uid-2\"/" -e 's/"pid": 1/"pid": 0/' "$work/pod.json" >"$work/pidpod.json"
+container_json sharer sharer.log '["sleep", "600"]' >"$work/sharer.json"
+check runp_shared_pid '^[0-9a-f]{64}$' "${CRI[@]}" runp --runtime gocontainer "$work/pidpod.json"
+pidpod=$("${CRI[@]}" pods -q --name gc-cri-pidpod 2>/dev/null | head -1)
+pidpod_pid=$("${CRI[@]}" inspectp "$pidpod" 2>/dev/null | jq -r .info.pid)
+sharer=$("${CRI[@]}" create "$pidpod" "$work/sharer.json" "$work/pidpod.json" 2>&1)
+check create_sharer '^[0-9a-f]{64}$' echo "$sharer"
+check start_sharer "$sharer" "${CRI[@]}" start "$sharer"
+sharer_pid=$(pid_of "$sharer")
+check shared_pidns_ps ' 1 /pause.* sleep 600' "${CRI[@]}" exec -s "$sharer" ps -o pid,args
+check shared_pidns_same 'same' bash -c "[ \"\$(readlink /proc/$pidpod_pid/ns/pid)\" = \"\$(readlink /proc/$sharer_pid/ns/pid)\" ] && echo same"
+check stopp_shared_pid 'Stopped sandbox' "${CRI[@]}" stopp "$pidpod"
+check rmp_shared_pid 'Removed sandbox' "${CRI[@]}" rmp "$pidpod"
+
 # Stop the server (SIGTERM to httpd) and then the pod with the client still
 # running; remove it all: nothing of the pod may be left.
 check stop_server "$server" "${CRI[@]}" stop "$server"
@@ -295,8 +311,8 @@ check stopp 'Stopped sandbox' "${CRI[@]}" stopp "$pod"
 check rmp 'Removed sandbox' "${CRI[@]}" rmp "$pod"
 check no_pods '^$' "${CRI[@]}" pods -q
 check no_containers '^$' "${CRI[@]}" ps -aq
-check no_process_left '^$' bash -c "for p in $pod_pid $server_pid $client_pid; do [ -e /proc/\$p ] && echo left: \$p \$(tr '\0' ' ' </proc/\$p/cmdline); done; true"
+check no_process_left '^$' bash -c "for p in $pod_pid $server_pid $client_pid $pidpod_pid $sharer_pid; do [ -e /proc/\$p ] && echo left: \$p \$(tr '\0' ' ' </proc/\$p/cmdline); done; true"
 check no_cgroup_left '^$' bash -c "find /sys/fs/cgroup/*$cgparent -mindepth 1 -type d 2>/dev/null; true"
-check no_mount_left '^$' bash -c "grep -E '$pod|$server|$client_id|$exiter|$stubborn' /proc/self/mountinfo; true"
+check no_mount_left '^$' bash -c "grep -E '$pod|$server|$client_id|$exiter|$stubborn|$pidpod|$sharer' /proc/self/mountinfo; true"
 check no_netns_left '^$' bash -c "[ -n '$netns' ] && [ -e '$netns' ] && echo left: $netns; ! grep -F '$netns' /proc/self/mountinfo"
 exit $failed
