@@ -12,11 +12,11 @@ build:
 
 # Everything CI runs: unit tests, fuzzing (bounded), integration tests of the binary,
 # runtime-tools, contest, the rootless checks as an unprivileged user,
-# then Podman, containerd and Docker driving the runtime, all against
+# then Podman, containerd, Docker and the CRI (crictl) driving the runtime, release builds, all against
 # ./gocontainer, and last the suites again in a pure cgroup v2 VM.
 # Every layer runs even when an earlier one fails, so one run shows every result.
 test:
-    rc=0; hack/test-unit.sh || rc=1; just test-fuzz || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; just test-release || rc=1; just test-vm || rc=1; exit $rc
+    rc=0; hack/test-unit.sh || rc=1; just test-fuzz || rc=1; just test-integration || rc=1; just test-oci || rc=1; just test-contest || rc=1; just test-rootless || rc=1; just test-podman || rc=1; just test-containerd || rc=1; just test-docker || rc=1; just test-cri || rc=1; just test-release || rc=1; just test-vm || rc=1; exit $rc
 
 # hack/vm: installs qemu-system-x86 and debootstrap, caches the image in
 # /var/cache/gocontainer-vm; GCVM_SUITES picks suites; the last line is
@@ -62,6 +62,13 @@ test-podman runtime="./gocontainer":
 # containerd: run, run -t, exec, exec -t, pause/resume, kill, delete.
 test-containerd runtime="./gocontainer":
     hack/test-containerd.sh {{runtime}}
+
+# The Kubernetes node path: containerd 1.6's CRI plugin with a runtime handler
+# gocontainer (runc shim, BinaryName = RUNTIME) driven by crictl: a pod with
+# two containers sharing its network namespace, exec, logs, stats, limits,
+# exit codes, and nothing left after the pod is removed (docs/kubernetes.md).
+test-cri runtime="./gocontainer":
+    hack/test-cri.sh {{runtime}}
 
 # Docker (a private dockerd, --add-runtime gc=RUNTIME) driving RUNTIME: run,
 # run -it, exec, exec -it, pause, stop, security options, limits.

@@ -9,6 +9,10 @@ client_runtime() {
 	if [[ $runtime == "$repo/gocontainer" && ! -x $runtime ]]; then
 		"$repo/hack/build.sh" "$runtime" >&2
 	fi
+	if ! command -v "$runtime" >/dev/null; then
+		echo "$(basename "$0"): runtime $runtime: not found or not executable" >&2
+		return 1
+	fi
 	realpath "$(command -v "$runtime")"
 }
 
