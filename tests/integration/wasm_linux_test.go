@@ -29,13 +29,16 @@ var (
 // process (testdata/<name>).
 func wasmModule(t *testing.T, name string) string {
 	t.Helper()
+	// Looked up outside the Once: a skip inside it would end the first
+	// test and leave the Once done with no modules for the others.
+	goCmd := goTool(t)
 	wasmOnce.Do(func() {
 		wasmDir, wasmErr = os.MkdirTemp("", "gcit-wasm-")
 		if wasmErr != nil {
 			return
 		}
 		for _, m := range wasmModules {
-			cmd := exec.Command(goTool(t), "build", "-trimpath", "-o", filepath.Join(wasmDir, m+".wasm"), "./testdata/"+m)
+			cmd := exec.Command(goCmd, "build", "-trimpath", "-o", filepath.Join(wasmDir, m+".wasm"), "./testdata/"+m)
 			cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				wasmErr = fmt.Errorf("build testdata/%s for wasip1: %v: %s", m, err, out)
