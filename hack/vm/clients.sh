@@ -49,7 +49,9 @@ t_gocontainer() {
 	mkdir -p $b && cp -a /gcvm/rootfs $b/rootfs && (cd $b && $G spec)
 	jq '.process.terminal = false | .process.args = ["sleep", "300"]
 		| .linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 20' $b/config.json >$b/c && mv $b/c $b/config.json
-	check run_detached '^$' $G --systemd-cgroup run -d --bundle $b $id
+	# The detached container's stdio goes to files: a pipe (check's command
+	# substitution) would stay open, held by the container, until it exits.
+	check run_detached '^$' sh -c "$G --systemd-cgroup run -d --bundle $b $id </dev/null >$b/out 2>$b/err; rc=\$?; cat $b/err; exit \$rc"
 	check scope_active '^active$' unit_prop gocontainer-$id.scope ActiveState
 	check scope_memory_max '^67108864$' unit_prop gocontainer-$id.scope MemoryMax
 	check scope_tasks_max '^20$' unit_prop gocontainer-$id.scope TasksMax

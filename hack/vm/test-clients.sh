@@ -6,8 +6,8 @@
 #
 # Boots the "clients" image (GOCONTAINER_VM_FLAVOR=clients: the base image
 # plus runc, crun, podman, conmon, containerd, docker.io; built on first
-# use, a few minutes). NOT part of `just test`: every check needs the
-# systemd cgroup driver (--systemd-cgroup), so they fail until it lands.
+# use, a few minutes). NOT part of `just test` (the clients image and
+# its runs add about 7 minutes to CI): run it by hand.
 # Ends with "vm-clients: N passed, M failed".
 set -euo pipefail
 dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
