@@ -66,13 +66,15 @@ suite_integration() { # RUNTIME DRIVER [REGEX]
 		GOCONTAINER_IT_CACHE=/gcvm "$repo/hack/test-integration.sh" "${sel[@]}"
 }
 
-suite_contest() { # RUNTIME [contest -t selections...]
-	local rt=$1 cg=gocontainer-contest-vm r=0 rootfs=${TMPDIR:-/tmp}/contest-rootfs
-	shift
+suite_contest() { # RUNTIME DRIVER [contest -t selections...]
+	local rt=$1 cg=gocontainer-contest-vm r=0 rootfs=${TMPDIR:-/tmp}/contest-rootfs sd=0
+	[[ $2 == systemd ]] && sd=1
+	shift 2
 	# On the bundles' filesystem, so that contest can hard-link it.
 	[[ -d $rootfs ]] || cp -a /gcvm/rootfs "$rootfs"
 	source "$repo/hack/cgroup-enter.sh" "$cg"
-	"$repo/tests/contest/contest" run --runtime "$rt" --runtimetest "$repo/tests/contest/runtimetest" \
+	# systemd: containers get system.slice:contest-<pid>:<leaf> (tests/contest/support).
+	GOCONTAINER_TEST_SYSTEMD_CGROUP=$sd "$repo/tests/contest/contest" run --runtime "$rt" --runtimetest "$repo/tests/contest/runtimetest" \
 		--rootfs "$rootfs" --exclude "$repo/tests/contest/ci-exclude.txt" ${1:+-t "$@"} || r=$?
 	source "$repo/hack/cgroup-leave.sh" "$cg" || r=1
 	return $r
@@ -132,7 +134,7 @@ for word in "$@"; do
 	if ((r == 0)); then
 		case $name in
 		integration) suite_integration "$rt" "$driver" "$arg" || r=$? ;;
-		contest) suite_contest "$rt" ${arg//,/ } || r=$? ;;
+		contest) suite_contest "$rt" "$driver" ${arg//,/ } || r=$? ;;
 		oci) suite_oci "$rt" || r=$? ;;
 		rootless) suite_rootless "$rt" || r=$? ;;
 		*) echo "suite: unknown suite $name"; r=2 ;;
