@@ -215,8 +215,9 @@ func isNotExist(stderr string) bool {
 
 // uniqueCgroup returns an absolute cgroupsPath no other test or run uses
 // (with the systemd driver, systemdDriver, the systemd form
-// system.slice:gcit:<pid>-<n>, unit gcit-<pid>-<n>.scope), and removes its (empty) directories when the test ends so a failed test
-// leaves nothing in the hierarchy roots.
+// system.slice:gcit:<pid>-<n>, unit gcit-<pid>-<n>.scope), and removes its
+// (empty) directories, and under systemd stops its unit, when the test
+// ends so a failed test leaves nothing in the hierarchy roots.
 func uniqueCgroup(t *testing.T) string {
 	t.Helper()
 	cgSeqMu.Lock()
