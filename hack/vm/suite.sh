@@ -5,7 +5,7 @@
 # each as one word "SUITE[@DRIVER][=SELECTION]": "integration",
 # "contest@systemd=cgroups,update" (contest -t groups, comma-separated),
 # "integration=Pause|Update"
-# (go test -run).
+# (go test -run; the rootless tests are left to the rootless suite).
 # The driver picks the cgroup manager: cgroupfs (default) runs
 # /usr/local/bin/gocontainer as is; systemd runs it through a wrapper that adds
 # --systemd-cgroup (GOCONTAINER_SYSTEMD_CGROUP=1 does the same for every suite).
@@ -46,8 +46,8 @@ WRAP
 	esac
 }
 
-suite_integration() { # RUNTIME [REGEX]
-	# Without a selection: all but the rootless tests, which the rootless
+suite_integration() { # RUNTIME DRIVER [REGEX]
+	# All (or the selected) tests but the rootless ones, which the rootless
 	# suite runs (hack/test-rootless.sh -run 'Rootless|UserNamespace'), and
 	# two tests that run on the host only:
 	# - TestFaultConcurrentLifecycles: 100 containers at once under TCG
@@ -56,19 +56,25 @@ suite_integration() { # RUNTIME [REGEX]
 	# - TestPidfdSocketGetsTheInitAndTheExecProcess: on the VM's kernel 6.1
 	#   the init killed through its pidfd still read "running" after 10 s
 	#   (passes on the host's 6.18); an open finding, see docs/testing.md.
-	local sel=(-skip 'Rootless|UserNamespace|TestFaultConcurrentLifecycles|TestPidfdSocketGetsTheInitAndTheExecProcess')
-	[[ -z ${2:-} ]] || sel=(-run "$2")
-	GOCONTAINER=$1 GOCONTAINER_IT_TEST=$repo/tests/integration/integration.test \
+	# With the systemd driver GOCONTAINER_TEST_SYSTEMD_CGROUP=1 tells the
+	# tests to give cgroupsPath in the systemd form (system.slice:gcit:ID)
+	# and to look for the scope's cgroup (tests/integration helpers).
+	local sel=(-skip 'Rootless|UserNamespace|TestFaultConcurrentLifecycles|TestPidfdSocketGetsTheInitAndTheExecProcess') sd=0
+	[[ -z ${3:-} ]] || sel=(-run "$3" "${sel[@]}")
+	[[ $2 == systemd ]] && sd=1
+	GOCONTAINER=$1 GOCONTAINER_TEST_SYSTEMD_CGROUP=$sd GOCONTAINER_IT_TEST=$repo/tests/integration/integration.test \
 		GOCONTAINER_IT_CACHE=/gcvm "$repo/hack/test-integration.sh" "${sel[@]}"
 }
 
-suite_contest() { # RUNTIME [contest -t selections...]
-	local rt=$1 cg=gocontainer-contest-vm r=0 rootfs=${TMPDIR:-/tmp}/contest-rootfs
-	shift
+suite_contest() { # RUNTIME DRIVER [contest -t selections...]
+	local rt=$1 cg=gocontainer-contest-vm r=0 rootfs=${TMPDIR:-/tmp}/contest-rootfs sd=0
+	[[ $2 == systemd ]] && sd=1
+	shift 2
 	# On the bundles' filesystem, so that contest can hard-link it.
 	[[ -d $rootfs ]] || cp -a /gcvm/rootfs "$rootfs"
 	source "$repo/hack/cgroup-enter.sh" "$cg"
-	"$repo/tests/contest/contest" run --runtime "$rt" --runtimetest "$repo/tests/contest/runtimetest" \
+	# systemd: containers get system.slice:contest-<pid>:<leaf> (tests/contest/support).
+	GOCONTAINER_TEST_SYSTEMD_CGROUP=$sd "$repo/tests/contest/contest" run --runtime "$rt" --runtimetest "$repo/tests/contest/runtimetest" \
 		--rootfs "$rootfs" --exclude "$repo/tests/contest/ci-exclude.txt" ${1:+-t "$@"} || r=$?
 	source "$repo/hack/cgroup-leave.sh" "$cg" || r=1
 	return $r
@@ -101,8 +107,8 @@ suite_rootless() { # RUNTIME (the rootless checks use /gcvm/repo/gocontainer)
 leftovers() {
 	local l
 	l=$(
-		find /sys/fs/cgroup -mindepth 1 -type d \( -name 'gocontainer*' -o -name '*contest*' -o -name 'cgrouptest' -o -name 'testdir' \) 2>/dev/null
-		systemctl list-units --all --no-legend --plain 'gocontainer*' 2>/dev/null | awk '{ print "unit " $1 }'
+		find /sys/fs/cgroup -mindepth 1 -type d \( -name 'gocontainer*' -o -name 'gcit-*' -o -name '*contest*' -o -name 'cgrouptest' -o -name 'testdir' \) 2>/dev/null
+		systemctl list-units --all --no-legend --plain 'gocontainer*' 'gcit-*' 2>/dev/null | awk '{ print "unit " $1 }'
 		gocontainer list -q 2>/dev/null | sed 's/^/container /'
 	)
 	[[ -z $l ]] && return 0
@@ -127,8 +133,8 @@ for word in "$@"; do
 	rt=$(runtime_for "$driver") || r=1
 	if ((r == 0)); then
 		case $name in
-		integration) suite_integration "$rt" "$arg" || r=$? ;;
-		contest) suite_contest "$rt" ${arg//,/ } || r=$? ;;
+		integration) suite_integration "$rt" "$driver" "$arg" || r=$? ;;
+		contest) suite_contest "$rt" "$driver" ${arg//,/ } || r=$? ;;
 		oci) suite_oci "$rt" || r=$? ;;
 		rootless) suite_rootless "$rt" || r=$? ;;
 		*) echo "suite: unknown suite $name"; r=2 ;;

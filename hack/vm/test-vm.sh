@@ -22,18 +22,18 @@ repo=$vm_repo
 # The suites, each "SUITE[@DRIVER][=SELECTION]" (see hack/vm/suite.sh).
 # runtime-tools runs a second time with --systemd-cgroup (every container a
 # transient scope). The integration tests' own TestSystemd* drive the
-# systemd driver in the first run. The integration and contest cgroup
-# tests cannot run with the systemd driver yet: their cgroupsPath values
-# are absolute paths, which the systemd driver refuses as runc's does
-# (slice:prefix:name only); the commented line is for when they compute
-# the systemd form.
+# systemd driver in the first run. The cgroup tests of the integration
+# suite and contest's cgroup_v2_cpu and update groups run a second time
+# with the systemd driver: suite.sh sets GOCONTAINER_TEST_SYSTEMD_CGROUP=1
+# for them, so their cgroupsPath values are in the systemd form
+# (system.slice:gcit:ID, system.slice:contest-PID:ID) and they read the
+# scope's cgroup files.
 cgroup_tests='Cgroup|Pause|Update|Pids|Events|Memory|KillAll|DeleteForce|ExecSubCgroup|ExecJoins'
-suites=(integration contest oci rootless oci@systemd)
-# suites+=("integration@systemd=$cgroup_tests" "contest@systemd=cgroup_v2_cpu,update")
+suites=(integration contest oci rootless oci@systemd
+	"integration@systemd=$cgroup_tests" "contest@systemd=cgroup_v2_cpu,update")
 if [[ -n ${GCVM_SUITES:-} ]]; then
 	read -ra suites <<<"$GCVM_SUITES"
 fi
-: "$cgroup_tests"
 
 export GOWORK=${GOWORK:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gcvm-test.XXXXXX")

@@ -40,7 +40,7 @@ func cgFile(t *testing.T, ctrl, cg, file string) string {
 			t.Skipf("no %s controller in the cgroup v2 root (%s)", ctrl, strings.TrimSpace(string(avail)))
 		}
 	}
-	return filepath.Join("/sys/fs/cgroup", cg, file)
+	return filepath.Join("/sys/fs/cgroup", cgroupRel(cg), file)
 }
 
 // freezerState returns a reader of cg's freezer state as v1 names it:
@@ -51,7 +51,7 @@ func freezerState(t *testing.T, cg string) func() string {
 		f := v1File(t, "freezer", cg, "freezer.state")
 		return func() string { return cgValue(t, f) }
 	}
-	f := filepath.Join("/sys/fs/cgroup", cg, "cgroup.events")
+	f := filepath.Join("/sys/fs/cgroup", cgroupRel(cg), "cgroup.events")
 	return func() string {
 		for _, l := range strings.Split(cgValue(t, f), "\n") {
 			switch l {
@@ -142,15 +142,15 @@ func TestExecSubCgroupOnCgroupV2(t *testing.T) {
 	}
 	r := newRuntime(t)
 	c := startForExec(t, r, "exec-subcg2", nil)
-	dir := filepath.Join("/sys/fs/cgroup", c.cg)
+	dir := filepath.Join("/sys/fs/cgroup", cgroupRel(c.cg))
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
 
 	res := r.run(t, "exec", "--cgroup", "sub", "--", c.id, "cat", "/proc/self/cgroup")
 	require.Equal(t, 0, res.code, "%s", res)
-	require.Equal(t, "0::"+c.cg+"/sub\n", res.stdout, "%s", res)
+	require.Equal(t, "0::"+cgroupRel(c.cg)+"/sub\n", res.stdout, "%s", res)
 	res = r.run(t, "exec", c.id, "cat", "/proc/self/cgroup")
 	require.Equal(t, 0, res.code, "%s", res)
-	require.Equal(t, "0::"+c.cg+"\n", res.stdout, "an exec without --cgroup joins the container's cgroup")
+	require.Equal(t, "0::"+cgroupRel(c.cg)+"\n", res.stdout, "an exec without --cgroup joins the container's cgroup")
 
 	requireOneLineError(t, r.run(t, "exec", "--cgroup", "nope", c.id, "true"), "nope", "does not exist")
 	requireOneLineError(t, r.run(t, "exec", "--cgroup", "../..", c.id, "true"), "not below")

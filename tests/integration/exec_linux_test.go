@@ -298,7 +298,7 @@ func TestExecSubCgroup(t *testing.T) {
 	var unified, memory string
 	for _, d := range cgroupDirs(c.cg) {
 		switch {
-		case strings.HasPrefix(d, "/sys/fs/cgroup/unified/") || (d == "/sys/fs/cgroup"+c.cg && fileExists(filepath.Join("/sys/fs/cgroup", "cgroup.controllers"))):
+		case strings.HasPrefix(d, "/sys/fs/cgroup/unified/") || (d == "/sys/fs/cgroup"+cgroupRel(c.cg) && fileExists(filepath.Join("/sys/fs/cgroup", "cgroup.controllers"))):
 			unified = d
 		case strings.HasPrefix(d, "/sys/fs/cgroup/memory/"):
 			memory = d
@@ -312,13 +312,13 @@ func TestExecSubCgroup(t *testing.T) {
 
 	res := r.run(t, "exec", "--cgroup", "sub", "--", c.id, "cat", "/proc/self/cgroup")
 	require.Equal(t, 0, res.code, "%s", res)
-	require.Contains(t, res.stdout, "\n0::"+c.cg+"/sub\n", "%s", res)
-	require.Regexp(t, `(?m)^\d+:memory:`+c.cg+`$`, res.stdout)
+	require.Contains(t, res.stdout, "\n0::"+cgroupRel(c.cg)+"/sub\n", "%s", res)
+	require.Regexp(t, `(?m)^\d+:memory:`+cgroupRel(c.cg)+`$`, res.stdout)
 
 	res = r.run(t, "exec", "--cgroup", "memory:msub", c.id, "cat", "/proc/self/cgroup")
 	require.Equal(t, 0, res.code, "%s", res)
-	require.Regexp(t, `(?m)^\d+:memory:`+c.cg+`/msub$`, res.stdout)
-	require.Contains(t, res.stdout, "\n0::"+c.cg+"\n", "%s", res)
+	require.Regexp(t, `(?m)^\d+:memory:`+cgroupRel(c.cg)+`/msub$`, res.stdout)
+	require.Contains(t, res.stdout, "\n0::"+cgroupRel(c.cg)+"\n", "%s", res)
 
 	requireOneLineError(t, r.run(t, "exec", "--cgroup", "memory:nope", c.id, "true"), "memory:nope", "does not exist")
 	requireOneLineError(t, r.run(t, "exec", "--cgroup", "memory:../..", c.id, "true"), "not below")

@@ -213,9 +213,11 @@ func isNotExist(stderr string) bool {
 	return strings.Contains(s, "does not exist") || strings.Contains(s, "not found") || strings.Contains(s, "no such")
 }
 
-// uniqueCgroup returns an absolute cgroupsPath no other test or run uses,
-// and removes its (empty) directories when the test ends so a failed test
-// leaves nothing in the hierarchy roots.
+// uniqueCgroup returns an absolute cgroupsPath no other test or run uses
+// (with the systemd driver, systemdDriver, the systemd form
+// system.slice:gcit:<pid>-<n>, unit gcit-<pid>-<n>.scope), and removes its
+// (empty) directories, and under systemd stops its unit, when the test
+// ends so a failed test leaves nothing in the hierarchy roots.
 func uniqueCgroup(t *testing.T) string {
 	t.Helper()
 	cgSeqMu.Lock()
@@ -223,7 +225,16 @@ func uniqueCgroup(t *testing.T) string {
 	n := cgSeq
 	cgSeqMu.Unlock()
 	p := fmt.Sprintf("/gcit-%d-%d", os.Getpid(), n)
+	if systemdDriver() {
+		p = fmt.Sprintf("system.slice:gcit:%d-%d", os.Getpid(), n)
+	}
 	t.Cleanup(func() {
+		if systemdDriver() {
+			// A failed test's scope: the unit goes, and its cgroup with it.
+			ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+			defer cancel()
+			_ = exec.CommandContext(ctx, "systemctl", "stop", "--quiet", filepath.Base(cgroupRel(p))).Run()
+		}
 		for _, d := range cgroupDirs(p) {
 			_ = os.Remove(d)
 		}
@@ -256,11 +267,60 @@ func cgroupHierarchies() []string {
 	return roots
 }
 
+// systemdDriver reports whether the runtime under test runs with the
+// systemd cgroup driver (GOCONTAINER_TEST_SYSTEMD_CGROUP=1: hack/vm/suite.sh
+// sets it for "integration@systemd", whose runtime is a wrapper adding
+// --systemd-cgroup). uniqueCgroup then gives systemd's slice:prefix:name
+// form and cgroupRel maps it to the scope's cgroup.
+func systemdDriver() bool {
+	return os.Getenv("GOCONTAINER_TEST_SYSTEMD_CGROUP") == "1"
+}
+
+// skipUnderSystemd skips a test that cannot apply to the systemd driver,
+// with the reason, when the tests run with it; otherwise it does nothing.
+func skipUnderSystemd(t *testing.T, why string) {
+	t.Helper()
+	if systemdDriver() {
+		t.Skip("systemd cgroup driver: " + why)
+	}
+}
+
+// cgroupRel is the path, relative to a hierarchy's root, of the cgroup of
+// cgroupsPath cg: cg itself for the cgroupfs driver (byte for byte); with
+// the systemd driver a "slice:prefix:name" is the scope prefix-name.scope
+// below the slice's directories (a-b.slice is a.slice/a-b.slice), as
+// docs/systemd.md lays them out.
+func cgroupRel(cg string) string {
+	if !systemdDriver() {
+		return cg
+	}
+	f := strings.Split(cg, ":")
+	if len(f) != 3 {
+		return cg
+	}
+	slice, prefix, name := f[0], f[1], f[2]
+	if slice == "" {
+		slice = "system.slice"
+	}
+	dir := "/"
+	if slice != "-.slice" {
+		parts := strings.Split(strings.TrimSuffix(slice, ".slice"), "-")
+		for i := range parts {
+			dir = filepath.Join(dir, strings.Join(parts[:i+1], "-")+".slice")
+		}
+	}
+	unit := name + ".scope"
+	if prefix != "" {
+		unit = prefix + "-" + unit
+	}
+	return filepath.Join(dir, unit)
+}
+
 // cgroupDirs is where cgroupsPath would be in every hierarchy.
 func cgroupDirs(cgPath string) []string {
 	var dirs []string
 	for _, r := range cgroupHierarchies() {
-		dirs = append(dirs, filepath.Join(r, cgPath))
+		dirs = append(dirs, filepath.Join(r, cgroupRel(cgPath)))
 	}
 	return dirs
 }

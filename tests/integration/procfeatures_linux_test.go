@@ -143,7 +143,7 @@ func TestExecCPUAffinityIsTheContainerProcesssAffinity(t *testing.T) {
 			spec.Process.ExecCPUAffinity = &a
 			pid := startSleeper(t, r, spec, "affinity", "process.execCPUAffinity")
 			want := tc.want
-			if tc.aff.Final == "" && kernelBefore(t, 6, 2) && fileExists("/sys/fs/cgroup/"+spec.Linux.CgroupsPath+"/cpuset.cpus") {
+			if tc.aff.Final == "" && kernelBefore(t, 6, 2) && fileExists("/sys/fs/cgroup/"+cgroupRel(spec.Linux.CgroupsPath)+"/cpuset.cpus") {
 				// Before Linux 6.2 moving a task into a cpuset resets its
 				// affinity to the cpuset's CPUs, so "initial" does not last
 				// (the same with runc); hack/vm runs Debian 12's 6.1.

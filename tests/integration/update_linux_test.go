@@ -32,7 +32,7 @@ func v1File(t *testing.T, ctrl, cg, file string) string {
 	if _, err := os.Stat(filepath.Join(root, "cgroup.procs")); err != nil || !mounted {
 		t.Skipf("no cgroup v1 %s controller at %s (this test reads v1 files, as on this project's hybrid CI host)", ctrl, root)
 	}
-	return filepath.Join(root, cg, file)
+	return filepath.Join(root, cgroupRel(cg), file)
 }
 
 // cgValue reads a cgroup file as the kernel shows it, without the newline.

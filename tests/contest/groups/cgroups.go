@@ -338,7 +338,7 @@ func hugeTLBGroup(env *support.Env) *framework.TestGroup {
 				}
 				// cgroup2's root has no hugetlb files, so whether the kernel
 				// has rsvd limits shows only in the container's cgroup.
-				if rsvdToo && !support.KernelHas(filepath.Join(hierarchy(root), s.Linux.CgroupsPath, file(true))) {
+				if rsvdToo && !support.KernelHas(filepath.Join(hierarchy(root), support.CgroupDir(s.Linux.CgroupsPath), file(true))) {
 					skip = "kernel without hugetlb rsvd limits (no " + file(true) + ")"
 					return nil
 				}

@@ -107,6 +107,10 @@ func (e *Env) NewContainerWithID(t *framework.T, id string, spec *specs.Spec) (*
 			leaf = RandomID("noid")
 		}
 		spec.Linux.CgroupsPath = e.CgroupParent + "/" + leaf
+		if SystemdDriver() {
+			// The scope contest-<pid>-<leaf>.scope in system.slice.
+			spec.Linux.CgroupsPath = "system.slice:" + strings.TrimPrefix(e.CgroupParent, "/") + ":" + leaf
+		}
 	}
 	b, err := e.NewBundle(t, spec)
 	if err != nil {
@@ -116,6 +120,9 @@ func (e *Env) NewContainerWithID(t *framework.T, id string, spec *specs.Spec) (*
 	cgPath := ""
 	if spec.Linux != nil && strings.HasPrefix(spec.Linux.CgroupsPath, "/") {
 		cgPath = spec.Linux.CgroupsPath
+	}
+	if spec.Linux != nil && SystemdDriver() && strings.Count(spec.Linux.CgroupsPath, ":") == 2 {
+		cgPath = CgroupDir(spec.Linux.CgroupsPath)
 	}
 	t.Cleanup(func() error { return c.remove(cgPath) })
 	return c, nil
@@ -135,6 +142,10 @@ func (c *Container) remove(cgPath string) error {
 				errs = append(errs, fmt.Errorf("cleanup: container %s still exists after delete --force", id))
 			}
 		}
+	}
+	if cgPath != "" && SystemdDriver() && strings.HasSuffix(cgPath, ".scope") {
+		// A scope a failed test left: stopping the unit removes its cgroup.
+		_ = exec.CommandContext(ctx, "systemctl", "stop", "--quiet", filepath.Base(cgPath)).Run()
 	}
 	if cgPath != "" {
 		if err := RemoveCgroup(cgPath); err != nil {

@@ -107,6 +107,12 @@ func (e *Env) Close() error {
 			}
 		}
 	}
+	if SystemdDriver() {
+		left, _ := filepath.Glob(filepath.Join(CgroupRoot, "system.slice", strings.TrimPrefix(e.CgroupParent, "/")+"-*.scope"))
+		for _, d := range left {
+			errs = append(errs, fmt.Errorf("cgroup %s outlived its test", d))
+		}
+	}
 	if err := RemoveCgroup(e.CgroupParent); err != nil {
 		errs = append(errs, err)
 	}

@@ -123,10 +123,11 @@ func RemoveCgroup(path string) error {
 	return errors.Join(errs...)
 }
 
-// ReadCgroupFile reads a cgroup file of the container's cgroup in
-// hierarchy root (e.g. /sys/fs/cgroup/pids) and trims it.
+// ReadCgroupFile reads a cgroup file of the container's cgroup (of
+// cgroupsPath cgPath, CgroupDir) in hierarchy root (e.g.
+// /sys/fs/cgroup/pids) and trims it.
 func ReadCgroupFile(root, cgPath, file string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(root, cgPath, file))
+	data, err := os.ReadFile(filepath.Join(root, CgroupDir(cgPath), file))
 	if err != nil {
 		return "", err
 	}
@@ -140,7 +141,7 @@ func CheckCgroupFile(root, cgPath, file, want string) error {
 		return err
 	}
 	if got != want {
-		return fmt.Errorf("%s: got %q, want %q", filepath.Join(root, cgPath, file), got, want)
+		return fmt.Errorf("%s: got %q, want %q", filepath.Join(root, CgroupDir(cgPath), file), got, want)
 	}
 	return nil
 }
