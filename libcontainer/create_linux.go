@@ -165,26 +165,8 @@ func (c *create) run(ctx context.Context) error {
 		UseSystemd:  c.ib.systemd,
 		Rootless:    c.ib.rootless,
 	}
-	if spec.Hooks != nil {
-		c.state.Poststart, c.state.Poststop = spec.Hooks.Poststart, spec.Hooks.Poststop
-	}
-	// The process section as the user wrote it, without decoding and
-	// encoding the runtime-spec types once more.
-	var sections struct {
-		Process json.RawMessage `json:"process"`
-		Linux   struct {
-			Seccomp json.RawMessage `json:"seccomp"`
-		} `json:"linux"`
-	}
-	if err := json.Unmarshal(c.config, &sections); err != nil {
-		return fmt.Errorf("config.json: %w", err)
-	}
-	c.state.Process = sections.Process
-	if err := saveExecSeccomp(c.dir, sections.Linux.Seccomp); err != nil {
+	if err := recordConfig(c.state, c.dir, c.config, spec); err != nil {
 		return err
-	}
-	if spec.Linux != nil {
-		c.state.CgroupsPath = spec.Linux.CgroupsPath
 	}
 
 	cg, err := libcgroups.New(libcgroups.Config{
@@ -669,4 +651,33 @@ func describeWait(ws unix.WaitStatus) string {
 		return "exit status " + strconv.Itoa(ws.ExitStatus())
 	}
 	return fmt.Sprintf("wait status %#x", uint32(ws))
+}
+
+// recordConfig copies into st what later commands need from the bundle's
+// config (poststart/poststop hooks, the process section as the user wrote
+// it, cgroupsPath) and saves the seccomp section for exec; create and
+// restore record a container the same way.
+func recordConfig(st *State, dir string, config []byte, spec *specs.Spec) error {
+	if spec.Hooks != nil {
+		st.Poststart, st.Poststop = spec.Hooks.Poststart, spec.Hooks.Poststop
+	}
+	// The process section as the user wrote it, without decoding and
+	// encoding the runtime-spec types once more.
+	var sections struct {
+		Process json.RawMessage `json:"process"`
+		Linux   struct {
+			Seccomp json.RawMessage `json:"seccomp"`
+		} `json:"linux"`
+	}
+	if err := json.Unmarshal(config, &sections); err != nil {
+		return fmt.Errorf("config.json: %w", err)
+	}
+	st.Process = sections.Process
+	if err := saveExecSeccomp(dir, sections.Linux.Seccomp); err != nil {
+		return err
+	}
+	if spec.Linux != nil {
+		st.CgroupsPath = spec.Linux.CgroupsPath
+	}
+	return nil
 }

@@ -184,24 +184,8 @@ func (r *restore) run(ctx context.Context) error {
 		Annotations: spec.Annotations, Created: time.Now().UTC(), Owner: ownerName(),
 		UseSystemd: r.ib.systemd, Rootless: r.ib.rootless,
 	}
-	if spec.Hooks != nil {
-		r.state.Poststart, r.state.Poststop = spec.Hooks.Poststart, spec.Hooks.Poststop
-	}
-	var sections struct {
-		Process json.RawMessage `json:"process"`
-		Linux   struct {
-			Seccomp json.RawMessage `json:"seccomp"`
-		} `json:"linux"`
-	}
-	if err := json.Unmarshal(r.config, &sections); err != nil {
-		return fmt.Errorf("config.json: %w", err)
-	}
-	r.state.Process = sections.Process
-	if err := saveExecSeccomp(r.dir, sections.Linux.Seccomp); err != nil {
+	if err := recordConfig(r.state, r.dir, r.config, spec); err != nil {
 		return err
-	}
-	if spec.Linux != nil {
-		r.state.CgroupsPath = spec.Linux.CgroupsPath
 	}
 	cg, err := libcgroups.New(libcgroups.Config{
 		Path: r.state.CgroupsPath, Name: b.id, Systemd: r.ib.systemd, Rootless: r.ib.rootless, Logger: r.log,
